@@ -1,0 +1,356 @@
+"""The `pelanggan` command: one entry point for operators, scripts and the demo.
+
+Every command finds its data directory from `--home DIR`, else `PELANGGAN_HOME`, else `./var`.
+Commands are thin: parse flags, call one service or selector, print the result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Pelanggan — utility customer information system")
+users_app = typer.Typer(no_args_is_help=True, help="Staff accounts and API tokens")
+customers_app = typer.Typer(no_args_is_help=True, help="The customer master (DIL)")
+audit_app = typer.Typer(no_args_is_help=True, help="The audit trail")
+app.add_typer(users_app, name="users")
+app.add_typer(customers_app, name="customers")
+app.add_typer(audit_app, name="audit")
+
+out = Console()
+err = Console(stderr=True)
+
+HomeOption = Annotated[Path | None, typer.Option("--home", help="Data directory (default: $PELANGGAN_HOME or ./var)")]
+
+
+def _setup(home: Path | None = None, *, settings: str | None = None) -> None:
+    """Point Django at the data directory and start it. Must run before any model import."""
+    if home is not None:
+        os.environ["PELANGGAN_HOME"] = str(home.resolve())
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings or "config.settings.base")
+    import django
+
+    django.setup()
+
+
+@app.callback()
+def main_callback(home: HomeOption = None) -> None:
+    if home is not None:
+        os.environ["PELANGGAN_HOME"] = str(home.resolve())
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _ensure_keys(*, quiet: bool = False) -> None:
+    """Generate development data keys on first run, loudly; production supplies its own."""
+    from django.conf import settings
+
+    from pelanggan.platform import crypto
+
+    if settings.PELANGGAN_DATA_KEYS:
+        return
+    path: Path = settings.PELANGGAN_DATA_KEYS_PATH
+    if path.is_file():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ring = crypto.KeyRing.generate("dev1")
+    path.write_text(ring.to_json(), encoding="utf-8")
+    path.chmod(0o600)
+    crypto.ring_holder.set(ring)
+    if not quiet:
+        err.print(
+            "[bold yellow]WARNING:[/bold yellow] generated DEVELOPMENT encryption keys at "
+            f"{path}. Personal data is encrypted with them; keep the file safe and never use it in "
+            "production (set PELANGGAN_DATA_KEYS or PELANGGAN_DATA_KEYS_FILE).",
+            highlight=False,
+        )
+
+
+def _migrate(*, verbosity: int = 0) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+@app.command()
+def init(home: HomeOption = None) -> None:
+    """Create the data directory, development keys (first run) and the database schema."""
+    _setup(home)
+    _ensure_keys()
+    _migrate()
+    from django.conf import settings
+
+    out.print(f"Data directory ready: {settings.PELANGGAN_HOME}")
+
+
+@app.command()
+def migrate(home: HomeOption = None) -> None:
+    """Apply database migrations."""
+    _setup(home)
+    _migrate(verbosity=1)
+
+
+def _start_background_worker() -> threading.Event:
+    """Run the job queue and the outbox in a thread of this process (the embedded default)."""
+    from pelanggan.platform.worker import run_worker
+
+    stop = threading.Event()
+    thread = threading.Thread(target=run_worker, kwargs={"stop": stop, "quiet": True}, daemon=True, name="worker")
+    thread.start()
+    return stop
+
+
+def _serve(host: str, port: int, *, with_worker: bool) -> None:
+    from waitress import serve as waitress_serve
+
+    from config.wsgi import application
+
+    stop = _start_background_worker() if with_worker else None
+    out.print(f"Serving Pelanggan on [bold]http://{host}:{port}/[/bold]  (Ctrl+C to stop)", highlight=False)
+    try:
+        waitress_serve(application, host=host, port=port, threads=8, ident="pelanggan")
+    finally:
+        if stop is not None:
+            stop.set()
+
+
+@app.command()
+def serve(
+    home: HomeOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    worker: Annotated[bool, typer.Option("--worker/--no-worker", help="Run background jobs in-process")] = True,
+) -> None:
+    """Serve an existing data directory (production: gunicorn config.wsgi on the same app)."""
+    _setup(home)
+    from django.conf import settings
+
+    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql") and not Path(
+        str(settings.DATABASES["default"]["NAME"])
+    ).is_file():
+        _fail(f"no database in {settings.PELANGGAN_HOME}; run `pelanggan demo` or `pelanggan init` first")
+    _migrate()
+    _serve(host, port, with_worker=worker)
+
+
+@app.command()
+def worker(home: HomeOption = None) -> None:
+    """Run background jobs (django-tasks database queue) and deliver outbox events."""
+    _setup(home)
+    from pelanggan.platform.worker import run_worker
+
+    out.print("Worker running (Ctrl+C to stop)")
+    try:
+        run_worker(stop=threading.Event())
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
+def demo(
+    home: HomeOption = None,
+    customers: Annotated[int, typer.Option(min=10, max=2_000_000, help="Number of customer accounts")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Seed for the synthetic data (same seed, same utility)")] = 42,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Only build the demo, do not serve it")] = False,
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+) -> None:
+    """Build a demo utility with realistic synthetic data under the data directory, then serve it."""
+    started = time.perf_counter()
+    _setup(home)
+    _ensure_keys()
+    _migrate()
+    from pelanggan.demo import build_demo
+
+    password = os.environ.get("PELANGGAN_DEMO_PASSWORD") or "pelanggan-demo-2026"
+    result = build_demo(customers=customers, seed=seed, password=password, console=out)
+    table = Table(title="Demo staff (password: PELANGGAN_DEMO_PASSWORD or the default below)")
+    for column in ("username", "role", "units", "password"):
+        table.add_column(column)
+    for user in result.staff:
+        table.add_row(user["username"], user["role"], ", ".join(user["units"]) or "national", password)
+    out.print(table)
+    out.print(f"{result.summary}  Ready in {time.perf_counter() - started:.1f} s.", highlight=False)
+    if not no_serve:
+        _serve(host, port, with_worker=True)
+
+
+@users_app.command("list")
+def users_list(home: HomeOption = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List staff with roles and units."""
+    _setup(home)
+    from pelanggan.security.selectors import staff_listing
+
+    rows = staff_listing()
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    table = Table()
+    for column in ("username", "role", "units", "national", "active"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(str(row["username"]), str(row["role"]), ", ".join(row["units"]), str(row["national"]), str(row["active"]))  # type: ignore[arg-type]
+    out.print(table)
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    role: Annotated[str, typer.Option(help="administrator, supervisor, agent, billing_officer, ...")],
+    unit: Annotated[list[str] | None, typer.Option(help="Unit code (repeatable)")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Create a staff account; the password is read from PELANGGAN_NEW_PASSWORD or prompted."""
+    _setup(home)
+    from pelanggan.platform.audit import Actor
+    from pelanggan.platform.errors import DomainError
+    from pelanggan.security.services import create_staff
+
+    password = os.environ.get("PELANGGAN_NEW_PASSWORD") or typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        create_staff(username=username, password=password, role=role, unit_codes=unit or [], actor=Actor("cli", None, "cli"))
+    except DomainError as exc:
+        _fail(_describe(exc))
+    out.print(f"Created {username} ({role})")
+
+
+@users_app.command("token")
+def users_token(
+    username: str,
+    home: HomeOption = None,
+    name: Annotated[str, typer.Option(help="What the token is for")] = "cli",
+    days: Annotated[int, typer.Option(min=1, max=365, help="Days until it expires")] = 90,
+) -> None:
+    """Issue an API bearer token for USERNAME and print it (shown once)."""
+    import datetime as dt
+
+    _setup(home)
+    from pelanggan.platform.audit import Actor
+    from pelanggan.platform.errors import DomainError
+    from pelanggan.security.services import issue_token
+
+    try:
+        _, secret = issue_token(username=username, name=name, actor=Actor("cli", None, "cli"), valid_for=dt.timedelta(days=days))
+    except DomainError as exc:
+        _fail(_describe(exc))
+    sys.stdout.write(secret + "\n")
+
+
+def _describe(exc: Any) -> str:
+    fields = exc.details.get("fields") if isinstance(exc.details, dict) else None
+    if fields:
+        parts = [f"{name}: {', '.join(p['message'] for p in problems)}" for name, problems in fields.items()]
+        return f"{exc.message} ({'; '.join(parts)})"
+    return str(exc.message)
+
+
+@customers_app.command("import")
+def customers_import(
+    file: Annotated[Path, typer.Argument(help="DIL extract as CSV (UTF-8, header row)")],
+    home: HomeOption = None,
+    partial: Annotated[bool, typer.Option("--partial", help="Load good rows; write rejected rows to a report")] = False,
+    report: Annotated[Path | None, typer.Option(help="Where to write the error/rejected report")] = None,
+    scan: Annotated[bool, typer.Option("--scan/--no-scan", help="Run the data-quality scan afterwards")] = True,
+) -> None:
+    """Import a DIL extract: validate every row, then all-or-nothing (or --partial)."""
+    _setup(home)
+    from pelanggan.customers.services import import_dil, scan_data_quality
+    from pelanggan.customers.services.importer import ImportAborted
+    from pelanggan.platform.audit import Actor
+
+    if not file.is_file():
+        _fail(f"{file}: no such file")
+    actor = Actor("cli", None, f"cli:{os.environ.get('USER', 'operator')}")
+    try:
+        result = import_dil(path=file, partial=partial, actor=actor, report_path=report)
+    except ImportAborted as exc:
+        for problem in exc.report.problems[:20]:
+            err.print(f"line {problem.line}, column {problem.column or '-'}: {problem.message} [{problem.code}]", highlight=False)
+        _fail("the file is not a DIL extract; nothing was imported", 2)
+        return
+    out.print(
+        f"{result.file_name}: {result.rows_total} rows, {result.rows_created} created, "
+        f"{result.rows_unchanged} unchanged, {result.rows_rejected} rejected in {result.seconds:.1f} s",
+        highlight=False,
+    )
+    if result.problems:
+        for problem in result.problems[:20]:
+            err.print(f"line {problem.line}, column {problem.column}: {problem.message} [{problem.code}]", highlight=False)
+        if len(result.problems) > 20:
+            err.print(f"... and {len(result.problems) - 20} more; see the report", highlight=False)
+        err.print(f"Report: {result.report_path}", highlight=False)
+    if not result.committed:
+        _fail("nothing was imported (all-or-nothing); fix the rows or use --partial", 1)
+    if scan and result.rows_created:
+        scan_data_quality(actor=actor)
+
+
+@customers_app.command("quality")
+def customers_quality(
+    home: HomeOption = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    rescan: Annotated[bool, typer.Option("--scan/--no-scan", help="Rescan for duplicates first")] = True,
+) -> None:
+    """Data-quality report per ULP: completeness and consistency percentages, duplicate findings."""
+    _setup(home)
+    from pelanggan.customers.services import quality_report, scan_data_quality
+    from pelanggan.platform.audit import Actor
+
+    if rescan:
+        scan_data_quality(actor=Actor("cli", None, "cli"))
+    report = quality_report()
+    if as_json:
+        rows = [
+            {"ulp_code": u.ulp_code, "ulp_name": u.ulp_name, "accounts": u.accounts,
+             "completeness": {k: str(v) for k, v in u.completeness.items()},
+             "completeness_overall": str(u.completeness_overall), "findings": u.findings,
+             "consistency": str(u.consistency)}  # fmt: skip
+            for u in report.units
+        ]
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    table = Table(title="Kualitas data DIL per ULP (%)")
+    columns = ["ULP", "accounts", "NIK", "phone", "e-mail", "birth date", "coordinates", "postcode", "complete", "consistent", "findings"]
+    for column in columns:
+        table.add_column(column, justify="right" if column not in ("ULP", "findings") else "left")
+    for u in report.units:
+        c = u.completeness
+        table.add_row(f"{u.ulp_code} {u.ulp_name}", str(u.accounts), *(str(c[k]) for k in ("nik", "phone", "email", "birth_date", "coordinates", "postal_code")),
+                      str(u.completeness_overall), str(u.consistency), ", ".join(f"{k}={v}" for k, v in sorted(u.findings.items())) or "-")  # fmt: skip
+    out.print(table)
+
+
+@audit_app.command("verify")
+def audit_verify(home: HomeOption = None) -> None:
+    """Walk the audit hash chain; exit non-zero naming the first broken row."""
+    _setup(home)
+    from pelanggan.platform.audit import verify_chain
+
+    report = verify_chain()
+    if report.ok:
+        out.print(f"Audit chain intact: {report.rows_checked} rows verified")
+        return
+    _fail(f"audit chain broken at row {report.first_broken_seq}: {report.problem} ({report.rows_checked} rows verified before it)", 3)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The customer master (DIL, Daftar Induk Langganan): persons, accounts, premises, connections."""

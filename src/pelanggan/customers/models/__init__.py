@@ -1,0 +1,53 @@
+from pelanggan.customers.models.choices import (
+    AccountStatus,
+    AssetKind,
+    ConsentPurpose,
+    DataSource,
+    FindingKind,
+    Gender,
+    PaymentMode,
+    PhoneKind,
+    Utility,
+)
+from pelanggan.customers.models.master import (
+    Account,
+    EmergencyContact,
+    Person,
+    PersonNameWord,
+    PersonPhone,
+    Premise,
+    ServiceConnection,
+    ServiceTerms,
+)
+from pelanggan.customers.models.extra import (
+    Asset,
+    Consent,
+    DataQualityFinding,
+    ImportRun,
+    ProgrammeEnrolment,
+)
+
+__all__ = [
+    "Account",
+    "AccountStatus",
+    "Asset",
+    "AssetKind",
+    "Consent",
+    "ConsentPurpose",
+    "DataQualityFinding",
+    "DataSource",
+    "EmergencyContact",
+    "FindingKind",
+    "Gender",
+    "ImportRun",
+    "PaymentMode",
+    "Person",
+    "PersonNameWord",
+    "PersonPhone",
+    "PhoneKind",
+    "Premise",
+    "ProgrammeEnrolment",
+    "ServiceConnection",
+    "ServiceTerms",
+    "Utility",
+]

@@ -1,0 +1,261 @@
+"""Read side of the customer master, always scoped to what the caller may see.
+
+A customer outside the caller's units is reported exactly like one that does not exist.
+Personal data is masked here, at the source, so no view can forget to mask it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+
+from pelanggan.customers.models import (
+    Account,
+    PersonNameWord,
+    PersonPhone,
+    Person,
+    ServiceConnection,
+)
+from pelanggan.customers.services.writer import Index, nik_index, phone_index
+from pelanggan.customers.validation import (
+    FieldError,
+    mask_nik,
+    mask_phone,
+    name_words,
+    normalize_phone,
+)
+from pelanggan.platform import audit, crypto
+from pelanggan.platform.errors import NotFound, ValidationFailed
+from pelanggan.security.selectors import Principal
+
+MAX_PAGE_SIZE = 50
+_DIGITS = re.compile(r"^\d+$")
+_METER = re.compile(r"^[A-Z0-9-]{4,20}$")
+
+
+@dataclass(frozen=True)
+class QueryKinds:
+    """What a search string could be. A 12-digit string may be an IDPEL and a phone at once."""
+
+    idpel: str | None = None
+    meter: str | None = None
+    nik: str | None = None
+    phone: str | None = None
+    words: tuple[str, ...] = ()
+
+    @property
+    def personal(self) -> bool:
+        return bool(self.nik or self.phone or self.words)
+
+    @property
+    def labels(self) -> list[str]:
+        return [k for k in ("idpel", "meter", "nik", "phone") if getattr(self, k)] + (["name"] if self.words else [])
+
+
+def classify(query: str) -> QueryKinds:
+    compact = re.sub(r"[\s.\-()]", "", query.strip())
+    upper = query.strip().upper().replace(" ", "")
+    phone = None
+    if compact.startswith(("0", "62", "+62")) and len(compact) >= 9:
+        try:
+            phone = normalize_phone(compact)
+        except FieldError:
+            phone = None
+    if _DIGITS.match(compact):
+        return QueryKinds(
+            idpel=compact if len(compact) == 12 else None,
+            meter=compact if 4 <= len(compact) <= 20 and len(compact) != 16 else None,
+            nik=compact if len(compact) == 16 else None,
+            phone=phone,
+        )
+    if phone:
+        return QueryKinds(phone=phone)
+    if _METER.match(upper) and any(ch.isdigit() for ch in upper):
+        return QueryKinds(meter=upper)
+    return QueryKinds(words=tuple(name_words(query)))
+
+
+def _scoped(principal: Principal) -> QuerySet[Account]:
+    accounts = Account.objects.all()
+    if not principal.national:
+        accounts = accounts.filter(ulp_id__in=principal.ulp_ids)
+    return accounts
+
+
+def _matching_ids(kinds: QueryKinds, principal: Principal) -> QuerySet[Account]:
+    base = _scoped(principal)
+    matched: QuerySet[Account] | None = None
+
+    def union(qs: QuerySet[Account]) -> None:
+        nonlocal matched
+        ids = qs.values("id")
+        matched = base.filter(id__in=ids) if matched is None else matched | base.filter(id__in=ids)
+
+    if kinds.idpel:
+        union(Account.objects.filter(idpel=kinds.idpel))
+    if kinds.meter:
+        union(Account.objects.filter(id__in=ServiceConnection.objects.filter(meter_number=kinds.meter).values("account_id")))
+    if kinds.nik:
+        union(Account.objects.filter(owner__in=Person.objects.filter(nik_index=nik_index(kinds.nik)).values("id")))
+    if kinds.phone:
+        union(Account.objects.filter(owner__in=PersonPhone.objects.filter(number_index=phone_index(kinds.phone)).values("person_id")))
+    if kinds.words:
+        persons = Person.objects.all()
+        for word in kinds.words[:6]:
+            persons = persons.filter(
+                id__in=PersonNameWord.objects.filter(word_index=crypto.blind_index(word, purpose=Index.NAME_WORD)).values("person_id")
+            )
+        union(Account.objects.filter(owner__in=persons.values("id")))
+    return matched if matched is not None else base.none()
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    idpel: str
+    full_name: str
+    status: str
+    ulp_code: str
+    ulp_name: str
+    kelurahan: str
+    kecamatan: str
+    kabupaten_kota: str
+    utilities: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    query_kinds: list[str]
+    total: int
+    page: int
+    page_size: int
+    hits: list[SearchHit] = field(default_factory=list)
+
+
+def search_customers(*, query: str, principal: Principal, page: int = 1, page_size: int = 20,
+                     allow_personal: bool = True) -> SearchPage:  # fmt: skip
+    """Find accounts by IDPEL, meter number, NIK, phone or name words, within the caller's scope.
+
+    With `allow_personal=False` (queries that arrived in a URL) a NIK, phone or name query is
+    refused, so personal data never lands in access logs.
+    """
+    query = query.strip()
+    if not query:
+        raise ValidationFailed.single("q", "query_empty", "Type an IDPEL, meter number, NIK, phone or name",
+                                      "Ketik IDPEL, nomor meter, NIK, telepon, atau nama")  # fmt: skip
+    if len(query) > 100:
+        raise ValidationFailed.single("q", "query_too_long", "The search text is too long (100 characters max)")
+    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ValidationFailed.single("page", "page_out_of_range", f"page ≥ 1 and 1 ≤ page_size ≤ {MAX_PAGE_SIZE}")
+    kinds = classify(query)
+    if not allow_personal and (kinds.nik or kinds.phone or kinds.words):
+        raise ValidationFailed.single("q", "personal_data_in_url",
+                                      "Search by NIK, phone or name with POST /api/v1/customers/search, "
+                                      "so personal data stays out of URLs and logs")  # fmt: skip
+    if not allow_personal:
+        kinds = QueryKinds(idpel=kinds.idpel, meter=kinds.meter)
+    if not kinds.labels:
+        raise ValidationFailed.single("q", "query_unusable", "The search text has no usable words",
+                                      "Teks pencarian tidak memiliki kata yang dapat dipakai")  # fmt: skip
+    matches = _matching_ids(kinds, principal)
+    total = matches.count()
+    start = (page - 1) * page_size
+    accounts = list(
+        matches.select_related("owner", "premise", "ulp").order_by("idpel")[start : start + page_size]
+    )
+    connections: dict[int, list[dict[str, Any]]] = {}
+    for conn in ServiceConnection.objects.filter(account__in=accounts).prefetch_related("terms"):
+        terms = next((t for t in conn.terms.all() if t.valid_to is None), None)
+        connections.setdefault(conn.account_id, []).append({
+            "utility": conn.utility, "meter_number": conn.meter_number,
+            "payment_mode": terms.payment_mode if terms else "", "tariff_group": terms.tariff_group if terms else "",
+            "daya_va": terms.daya_va if terms else None, "customer_group": terms.customer_group if terms else "",
+        })  # fmt: skip
+    hits = [
+        SearchHit(
+            idpel=a.idpel, full_name=a.owner.full_name, status=a.status, ulp_code=a.ulp.code, ulp_name=a.ulp.name,
+            kelurahan=a.premise.kelurahan, kecamatan=a.premise.kecamatan, kabupaten_kota=a.premise.kabupaten_kota,
+            utilities=connections.get(a.pk, []),
+        )  # fmt: skip
+        for a in accounts
+    ]
+    if hits:
+        audit.record("customers.search.performed", actor=principal.actor, subject_type="account",
+                     subject_ids=[h.idpel for h in hits], changes={"query_kinds": kinds.labels, "total": total})  # fmt: skip
+    return SearchPage(kinds.labels, total, page, page_size, hits)
+
+
+def _masked_email(email: str | None) -> str | None:
+    if not email:
+        return None
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def customer_record(*, idpel: str, principal: Principal, record_view: bool = True) -> dict[str, Any]:
+    """The 360° record of an account, personal data masked; placeholders for later contexts."""
+    account = (
+        _scoped(principal).select_related("owner", "premise", "ulp", "ulp__parent").filter(idpel=idpel).first()
+    )
+    if account is None:
+        raise NotFound("Customer not found", code="customer_not_found")
+    person, premise = account.owner, account.premise
+    phones = list(person.phones.order_by("-is_primary", "id"))
+    other_accounts = list(_scoped(principal).filter(owner=person).exclude(pk=account.pk).values_list("idpel", flat=True))
+    connections = []
+    for conn in account.connections.order_by("id").prefetch_related("terms"):
+        history = sorted(conn.terms.all(), key=lambda t: t.valid_from)
+        connections.append({
+            "id": conn.pk, "utility": conn.utility, "meter_number": conn.meter_number,
+            "connected_on": conn.connected_on, "disconnected_on": conn.disconnected_on,
+            "terms": [{
+                "valid_from": t.valid_from, "valid_to": t.valid_to, "payment_mode": t.payment_mode,
+                "tariff_group": t.tariff_group, "daya_va": t.daya_va, "customer_group": t.customer_group,
+                "pipe_size_mm": t.pipe_size_mm, "reason": t.reason,
+            } for t in reversed(history)],
+        })  # fmt: skip
+    record = {
+        "idpel": account.idpel,
+        "status": account.status,
+        "data_source": account.data_source,
+        "created_at": account.created_at,
+        "unit": {"ulp_code": account.ulp.code, "ulp_name": account.ulp.name,
+                 "up3_name": account.ulp.parent.name if account.ulp.parent else None},
+        "person": {
+            "full_name": person.full_name,
+            "nik_masked": mask_nik(person.nik) if person.nik else None,
+            "birth_year": person.birth_date.year if person.birth_date else None,
+            "gender": person.gender,
+            "phones_masked": [{"number": mask_phone(p.number), "kind": p.kind, "primary": p.is_primary} for p in phones],
+            "email_masked": _masked_email(person.email),
+            "emergency_contacts": [{"name": c.name, "relationship": c.relationship, "phone_masked": mask_phone(c.phone)}
+                                   for c in person.emergency_contacts.all()],
+            "data_source": person.data_source,
+        },
+        "other_accounts": other_accounts,
+        "premise": {
+            "street": premise.street, "rt": premise.rt, "rw": premise.rw, "kelurahan": premise.kelurahan,
+            "kecamatan": premise.kecamatan, "kabupaten_kota": premise.kabupaten_kota, "provinsi": premise.provinsi,
+            "postal_code": premise.postal_code, "village_code": premise.village_code,
+            "has_coordinates": premise.latitude is not None,
+            "latitude": premise.latitude, "longitude": premise.longitude,
+        },
+        "connections": connections,
+        "assets": [{"kind": a.kind, "capacity_kwp": a.capacity_kwp, "export_meter_number": a.export_meter_number,
+                    "installed_on": a.installed_on} for a in account.assets.order_by("id")],
+        "programmes": [{"code": p.programme_code, "name": p.programme_name, "enrolled_on": p.enrolled_on,
+                        "ended_on": p.ended_on} for p in account.programmes.order_by("enrolled_on")],
+        "consents": [{"purpose": c.purpose, "given_at": c.given_at, "withdrawn_at": c.withdrawn_at, "channel": c.channel}
+                     for c in person.consents.order_by("given_at")],
+        # Filled by the capabilities that own them (billing, prepaid, service requests, outages).
+        "bills": {"available": False, "items": []},
+        "payments": {"available": False, "items": []},
+        "tokens": {"available": False, "items": []},
+        "cases": {"available": False, "items": []},
+        "outages": {"available": False, "items": []},
+    }  # fmt: skip
+    if record_view:
+        audit.record("customers.record.viewed", actor=principal.actor, subject_type="account", subject_ids=[idpel])
+    return record

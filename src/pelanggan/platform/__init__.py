@@ -1,0 +1,1 @@
+"""Shared kernel with no business rules: clock, periods, money, encryption, audit, outbox, errors."""

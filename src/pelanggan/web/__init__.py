@@ -1,0 +1,1 @@
+"""The staff web console: server-rendered Django templates with htmx, Bahasa Indonesia first."""
