@@ -50,7 +50,7 @@ def _error(code: str, message: str, message_id: str, *, field_name: str = "nik")
 def normalize_nik(value: str) -> str:
     """The 16 digits of a NIK typed with spaces or dots; raises FieldError on anything else."""
     digits = value.translate(_IGNORED_CHARACTERS)
-    if not digits.isascii() or not digits.isdigit():
+    if digits and not (digits.isascii() and digits.isdigit()):
         raise _error(
             "nik_not_digits", "NIK must contain only digits", "NIK hanya boleh berisi angka"
         )

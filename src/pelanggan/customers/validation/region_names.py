@@ -7,8 +7,11 @@ level from province down to village:
 1. Names are compared folded: NFKC, casefolded, apostrophes unified, whitespace collapsed.
 2. An exact folded match wins. Only when there is none are level prefixes ("Provinsi", "Kabupaten",
    "Kab.", "Kota", "Kota Administrasi", "Kecamatan", "Kec.", "Kelurahan", "Kel.", "Desa") set
-   aside and names compared on letters and digits alone ("Pulau Laut Utara" = "Pulaulaut Utara").
-   The exact pass comes first because real district and village names also start with "Kota".
+   aside and names compared word by word, ignoring punctuation ("Siborong-Borong" =
+   "Siborong Borong"), and, failing that, with the words run together ("Pulau Laut Utara" =
+   "Pulaulaut Utara"). The exact pass comes first because real district and village names also
+   start with "Kota"; the word pass before the run-together one because "Lubuk Pakam I,II" and
+   "Lubuk Pakam III" differ only in a comma.
 3. "Kota X" never matches "Kabupaten X" (Bogor, for one, is both); a bare "X" may match either,
    and the levels below usually settle which. Likewise "Kelurahan X" and "Desa X" pick the
    kelurahan (village code 1xxx) or the desa (2xxx) where a district has both with one name.
@@ -36,7 +39,7 @@ from pelanggan.customers.validation._registry import (
 )
 
 _SPACES = re.compile(r"\s+")
-_NOT_ALNUM = re.compile(r"[\W_]")
+_NOT_ALNUM = re.compile(r"[\W_]+")
 _APOSTROPHES = str.maketrans(dict.fromkeys("\u2019\u2018\u02bc`\u00b4", "'"))
 # The lookbehind lets "Kab.Bogor" through without a space after the dot.
 _PREFIX_BY_LEVEL = {
@@ -63,7 +66,7 @@ _KIND_OF_PREFIX = {
     "ds.": "desa",
 }
 _VILLAGE_KIND_OF_DIGIT = {"1": "kelurahan", "2": "desa"}
-# Short names people commonly write for provinces, keyed like `_key` output.
+# Short names people commonly write for provinces, as `_key` words run together.
 _PROVINCE_ALIASES = {
     "dkijakarta": "31",
     "dki": "31",
@@ -99,12 +102,15 @@ def fold_name(value: str) -> str:
 
 
 def _key(folded: str, level: int) -> tuple[str | None, str]:
-    """(kind, key) of a folded name: the kind its prefix names ("kota"/"kabupaten" for a
-    regency, "kelurahan"/"desa" for a village, else None) and its letters and digits."""
+    """(kind, words) of a folded name: the kind its prefix names ("kota"/"kabupaten" for a
+    regency, "kelurahan"/"desa" for a village, else None) and the rest as words of letters and
+    digits separated by single spaces."""
     found = _PREFIX_BY_LEVEL[level].match(folded)
-    if found is None:
-        return None, _NOT_ALNUM.sub("", folded)
-    return _KIND_OF_PREFIX.get(found.group(1)), _NOT_ALNUM.sub("", folded[found.end() :])
+    kind = None
+    if found is not None:
+        kind = _KIND_OF_PREFIX.get(found.group(1))
+        folded = folded[found.end() :]
+    return kind, " ".join(_NOT_ALNUM.split(folded)).strip()
 
 
 def _kind_of(row: Row, level: int) -> str | None:
@@ -115,25 +121,29 @@ def _kind_of(row: Row, level: int) -> str | None:
 
 
 def _match_level(candidates: Sequence[Row], wanted: str, level: int) -> list[str]:
-    """Codes of the `candidates` whose official name matches `wanted`."""
+    """Codes of the `candidates` whose official name matches `wanted`, by the first of three
+    ever looser comparisons that finds any: folded, words, words run together."""
     target = fold_name(wanted)
     exact = [row[0] for row in candidates if fold_name(name_of(row)) == target]
     if exact:
         return exact
-    wanted_kind, wanted_key = _key(target, level)
-    if level == 1 and wanted_key in _PROVINCE_ALIASES:
-        alias = _PROVINCE_ALIASES[wanted_key]
+    wanted_kind, wanted_words = _key(target, level)
+    if level == 1 and wanted_words.replace(" ", "") in _PROVINCE_ALIASES:
+        alias = _PROVINCE_ALIASES[wanted_words.replace(" ", "")]
         return [row[0] for row in candidates if row[0] == alias]
-    if not wanted_key:
+    if not wanted_words:
         return []
-    matches = []
+    keyed = []
     for row in candidates:
-        if _key(fold_name(name_of(row)), level)[1] != wanted_key:
-            continue
         kind = _kind_of(row, level)
         if wanted_kind is None or kind is None or kind == wanted_kind:
-            matches.append(row[0])
-    return matches
+            keyed.append((row[0], _key(fold_name(name_of(row)), level)[1]))
+    # Words first: "Lubuk Pakam I,II" and "Lubuk Pakam III" differ only in a comma.
+    by_words = [code for code, words in keyed if words == wanted_words]
+    if by_words:
+        return by_words
+    squashed = wanted_words.replace(" ", "")
+    return [code for code, words in keyed if words.replace(" ", "") == squashed]
 
 
 def region_name_matches(code: str, name: str) -> bool:
