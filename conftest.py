@@ -35,10 +35,24 @@ def units(db: Any) -> dict[str, Any]:
     return {
         "uid": ensure_unit(code="53000", name="UID Jawa Barat", kind="UID", parent_code=None),
         "up3_a": ensure_unit(code="53100", name="UP3 Bandung", kind="UP3", parent_code="53000"),
-        "ulp_a": ensure_unit(code="53110", name="ULP Bandung Utara", kind="ULP", parent_code="53100", idpel_prefix="53110"),
-        "ulp_a2": ensure_unit(code="53120", name="ULP Cimahi", kind="ULP", parent_code="53100", idpel_prefix="53120"),
+        "ulp_a": ensure_unit(
+            code="53110",
+            name="ULP Bandung Utara",
+            kind="ULP",
+            parent_code="53100",
+            idpel_prefix="53110",
+        ),
+        "ulp_a2": ensure_unit(
+            code="53120", name="ULP Cimahi", kind="ULP", parent_code="53100", idpel_prefix="53120"
+        ),
         "up3_b": ensure_unit(code="53200", name="UP3 Bogor", kind="UP3", parent_code="53000"),
-        "ulp_b": ensure_unit(code="53210", name="ULP Bogor Kota", kind="ULP", parent_code="53200", idpel_prefix="53210"),
+        "ulp_b": ensure_unit(
+            code="53210",
+            name="ULP Bogor Kota",
+            kind="ULP",
+            parent_code="53200",
+            idpel_prefix="53210",
+        ),
     }
 
 
@@ -47,8 +61,14 @@ def make_persona(units: dict[str, Any]) -> Callable[..., Persona]:
     from pelanggan.security.services import create_staff, issue_token
 
     def make(username: str, role: str, unit_codes: list[str]) -> Persona:
-        user = create_staff(username=username, password="not-used-in-tests-9f2", role=role,
-                            unit_codes=unit_codes, actor=SYSTEM, check_password=False)  # fmt: skip
+        user = create_staff(
+            username=username,
+            password="not-used-in-tests-9f2",  # noqa: S106
+            role=role,
+            unit_codes=unit_codes,
+            actor=SYSTEM,
+            check_password=False,
+        )
         _, secret = issue_token(username=username, name="test", actor=SYSTEM)
         return Persona(username, secret, user)
 
@@ -91,13 +111,34 @@ def principal_of(persona: Persona) -> Any:
 def valid_row() -> dict[str, str]:
     """A valid electricity customer of ULP A (Kota Bandung, Andir), a woman born 12 July 1985."""
     return {
-        "idpel": "531100000001", "ulp_code": "53110", "full_name": "Siti Nurhaliza Rahmawati",
-        "nik": "3273055207850003", "birth_date": "1985-07-12", "gender": "F",
-        "phone": "0812-3456-7890", "phone_2": "", "email": "siti.rahma@example.co.id",
-        "street": "Jl. Rajawali Timur No. 21", "rt": "3", "rw": "7", "village_code": "3273051001",
-        "kelurahan": "", "kecamatan": "", "kabupaten_kota": "", "provinsi": "", "postal_code": "",
-        "latitude": "-6.905120", "longitude": "107.584300", "utility": "electricity",
-        "payment_mode": "prepaid", "tariff_group": "R-1/TR", "daya_va": "1300", "customer_group": "",
-        "pipe_size_mm": "", "meter_number": "14123456789", "account_status": "active",
-        "connected_on": "2019-03-01", "data_source": "import",
-    }  # fmt: skip
+        "idpel": "531100000001",
+        "ulp_code": "53110",
+        "full_name": "Siti Nurhaliza Rahmawati",
+        "nik": "3273055207850003",
+        "birth_date": "1985-07-12",
+        "gender": "F",
+        "phone": "0812-3456-7890",
+        "phone_2": "",
+        "email": "siti.rahma@example.co.id",
+        "street": "Jl. Rajawali Timur No. 21",
+        "rt": "3",
+        "rw": "7",
+        "village_code": "3273051001",
+        "kelurahan": "",
+        "kecamatan": "",
+        "kabupaten_kota": "",
+        "provinsi": "",
+        "postal_code": "",
+        "latitude": "-6.905120",
+        "longitude": "107.584300",
+        "utility": "electricity",
+        "payment_mode": "prepaid",
+        "tariff_group": "R-1/TR",
+        "daya_va": "1300",
+        "customer_group": "",
+        "pipe_size_mm": "",
+        "meter_number": "14123456789",
+        "account_status": "active",
+        "connected_on": "2019-03-01",
+        "data_source": "import",
+    }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -27,7 +29,9 @@ api = NinjaAPI(
 )
 
 
-def _error(request: HttpRequest, status: int, code: str, message: str, details: dict) -> HttpResponse:
+def _error(
+    request: HttpRequest, status: int, code: str, message: str, details: dict[str, Any]
+) -> HttpResponse:
     return api.create_response(
         request, {"code": code, "message": message, "details": details}, status=status
     )
@@ -46,7 +50,9 @@ def schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRespons
         fields.setdefault(".".join(location) or "request", []).append(
             {"code": str(error.get("type", "invalid")), "message": str(error.get("msg", ""))}
         )
-    return _error(request, 422, "validation_failed", "The request has invalid fields", {"fields": fields})
+    return _error(
+        request, 422, "validation_failed", "The request has invalid fields", {"fields": fields}
+    )
 
 
 @api.exception_handler(AuthenticationError)

@@ -53,5 +53,5 @@ def env_secret(name: str) -> str | None:
 
 
 def data_home() -> Path:
-    """The data directory: `PELANGGAN_HOME`, else `./var` (the CLI sets the variable from --home)."""
+    """The data directory: `PELANGGAN_HOME`, else `./var` (the CLI sets it from --home)."""
     return Path(env_str("PELANGGAN_HOME", "var") or "var").resolve()

@@ -7,7 +7,7 @@ import tempfile
 
 os.environ.setdefault("PELANGGAN_HOME", tempfile.mkdtemp(prefix="pelanggan-test-"))
 
-from config.settings.base import *  # noqa: E402, F403
+from config.settings.base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

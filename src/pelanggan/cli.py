@@ -6,6 +6,7 @@ Commands are thin: parse flags, call one service or selector, print the result.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -18,7 +19,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Pelanggan — utility customer information system")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="Pelanggan — utility customer information system",
+)
 users_app = typer.Typer(no_args_is_help=True, help="Staff accounts and API tokens")
 customers_app = typer.Typer(no_args_is_help=True, help="The customer master (DIL)")
 audit_app = typer.Typer(no_args_is_help=True, help="The audit trail")
@@ -29,7 +34,9 @@ app.add_typer(audit_app, name="audit")
 out = Console()
 err = Console(stderr=True)
 
-HomeOption = Annotated[Path | None, typer.Option("--home", help="Data directory (default: $PELANGGAN_HOME or ./var)")]
+HomeOption = Annotated[
+    Path | None, typer.Option("--home", help="Data directory (default: $PELANGGAN_HOME or ./var)")
+]
 
 
 def _setup(home: Path | None = None, *, settings: str | None = None) -> None:
@@ -107,7 +114,9 @@ def _start_background_worker() -> threading.Event:
     from pelanggan.platform.worker import run_worker
 
     stop = threading.Event()
-    thread = threading.Thread(target=run_worker, kwargs={"stop": stop, "quiet": True}, daemon=True, name="worker")
+    thread = threading.Thread(
+        target=run_worker, kwargs={"stop": stop, "quiet": True}, daemon=True, name="worker"
+    )
     thread.start()
     return stop
 
@@ -118,7 +127,10 @@ def _serve(host: str, port: int, *, with_worker: bool) -> None:
     from config.wsgi import application
 
     stop = _start_background_worker() if with_worker else None
-    out.print(f"Serving Pelanggan on [bold]http://{host}:{port}/[/bold]  (Ctrl+C to stop)", highlight=False)
+    out.print(
+        f"Serving Pelanggan on [bold]http://{host}:{port}/[/bold]  (Ctrl+C to stop)",
+        highlight=False,
+    )
     try:
         waitress_serve(application, host=host, port=port, threads=8, ident="pelanggan")
     finally:
@@ -131,16 +143,22 @@ def serve(
     home: HomeOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
-    worker: Annotated[bool, typer.Option("--worker/--no-worker", help="Run background jobs in-process")] = True,
+    worker: Annotated[
+        bool, typer.Option("--worker/--no-worker", help="Run background jobs in-process")
+    ] = True,
 ) -> None:
     """Serve an existing data directory (production: gunicorn config.wsgi on the same app)."""
     _setup(home)
     from django.conf import settings
 
-    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql") and not Path(
-        str(settings.DATABASES["default"]["NAME"])
-    ).is_file():
-        _fail(f"no database in {settings.PELANGGAN_HOME}; run `pelanggan demo` or `pelanggan init` first")
+    if (
+        not str(settings.DATABASES["default"]["ENGINE"]).endswith("postgresql")
+        and not Path(str(settings.DATABASES["default"]["NAME"])).is_file()
+    ):
+        _fail(
+            f"no database in {settings.PELANGGAN_HOME}; "
+            "run `pelanggan demo` or `pelanggan init` first"
+        )
     _migrate()
     _serve(host, port, with_worker=worker)
 
@@ -152,22 +170,26 @@ def worker(home: HomeOption = None) -> None:
     from pelanggan.platform.worker import run_worker
 
     out.print("Worker running (Ctrl+C to stop)")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         run_worker(stop=threading.Event())
-    except KeyboardInterrupt:
-        pass
 
 
 @app.command()
 def demo(
     home: HomeOption = None,
-    customers: Annotated[int, typer.Option(min=10, max=2_000_000, help="Number of customer accounts")] = 10_000,
-    seed: Annotated[int, typer.Option(help="Seed for the synthetic data (same seed, same utility)")] = 42,
-    no_serve: Annotated[bool, typer.Option("--no-serve", help="Only build the demo, do not serve it")] = False,
+    customers: Annotated[
+        int, typer.Option(min=10, max=2_000_000, help="Number of customer accounts")
+    ] = 10_000,
+    seed: Annotated[
+        int, typer.Option(help="Seed for the synthetic data (same seed, same utility)")
+    ] = 42,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Only build the demo, do not serve it")
+    ] = False,
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
 ) -> None:
-    """Build a demo utility with realistic synthetic data under the data directory, then serve it."""
+    """Build a demo utility with realistic synthetic data in the data directory, then serve it."""
     started = time.perf_counter()
     _setup(home)
     _ensure_keys()
@@ -180,7 +202,9 @@ def demo(
     for column in ("username", "role", "units", "password"):
         table.add_column(column)
     for user in result.staff:
-        table.add_row(user["username"], user["role"], ", ".join(user["units"]) or "national", password)
+        table.add_row(
+            user["username"], user["role"], ", ".join(user["units"]) or "national", password
+        )
     out.print(table)
     out.print(f"{result.summary}  Ready in {time.perf_counter() - started:.1f} s.", highlight=False)
     if not no_serve:
@@ -188,7 +212,9 @@ def demo(
 
 
 @users_app.command("list")
-def users_list(home: HomeOption = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def users_list(
+    home: HomeOption = None, as_json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
     """List staff with roles and units."""
     _setup(home)
     from pelanggan.security.selectors import staff_listing
@@ -201,14 +227,22 @@ def users_list(home: HomeOption = None, as_json: Annotated[bool, typer.Option("-
     for column in ("username", "role", "units", "national", "active"):
         table.add_column(column)
     for row in rows:
-        table.add_row(str(row["username"]), str(row["role"]), ", ".join(row["units"]), str(row["national"]), str(row["active"]))  # type: ignore[arg-type]
+        table.add_row(
+            str(row["username"]),
+            str(row["role"]),
+            ", ".join(row["units"]),  # type: ignore[arg-type]
+            str(row["national"]),
+            str(row["active"]),
+        )
     out.print(table)
 
 
 @users_app.command("create")
 def users_create(
     username: str,
-    role: Annotated[str, typer.Option(help="administrator, supervisor, agent, billing_officer, ...")],
+    role: Annotated[
+        str, typer.Option(help="administrator, supervisor, agent, billing_officer, ...")
+    ],
     unit: Annotated[list[str] | None, typer.Option(help="Unit code (repeatable)")] = None,
     home: HomeOption = None,
 ) -> None:
@@ -218,9 +252,17 @@ def users_create(
     from pelanggan.platform.errors import DomainError
     from pelanggan.security.services import create_staff
 
-    password = os.environ.get("PELANGGAN_NEW_PASSWORD") or typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = os.environ.get("PELANGGAN_NEW_PASSWORD") or typer.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
     try:
-        create_staff(username=username, password=password, role=role, unit_codes=unit or [], actor=Actor("cli", None, "cli"))
+        create_staff(
+            username=username,
+            password=password,
+            role=role,
+            unit_codes=unit or [],
+            actor=Actor("cli", None, "cli"),
+        )
     except DomainError as exc:
         _fail(_describe(exc))
     out.print(f"Created {username} ({role})")
@@ -242,7 +284,12 @@ def users_token(
     from pelanggan.security.services import issue_token
 
     try:
-        _, secret = issue_token(username=username, name=name, actor=Actor("cli", None, "cli"), valid_for=dt.timedelta(days=days))
+        _, secret = issue_token(
+            username=username,
+            name=name,
+            actor=Actor("cli", None, "cli"),
+            valid_for=dt.timedelta(days=days),
+        )
     except DomainError as exc:
         _fail(_describe(exc))
     sys.stdout.write(secret + "\n")
@@ -251,7 +298,10 @@ def users_token(
 def _describe(exc: Any) -> str:
     fields = exc.details.get("fields") if isinstance(exc.details, dict) else None
     if fields:
-        parts = [f"{name}: {', '.join(p['message'] for p in problems)}" for name, problems in fields.items()]
+        parts = [
+            f"{name}: {', '.join(p['message'] for p in problems)}"
+            for name, problems in fields.items()
+        ]
         return f"{exc.message} ({'; '.join(parts)})"
     return str(exc.message)
 
@@ -260,9 +310,15 @@ def _describe(exc: Any) -> str:
 def customers_import(
     file: Annotated[Path, typer.Argument(help="DIL extract as CSV (UTF-8, header row)")],
     home: HomeOption = None,
-    partial: Annotated[bool, typer.Option("--partial", help="Load good rows; write rejected rows to a report")] = False,
-    report: Annotated[Path | None, typer.Option(help="Where to write the error/rejected report")] = None,
-    scan: Annotated[bool, typer.Option("--scan/--no-scan", help="Run the data-quality scan afterwards")] = True,
+    partial: Annotated[
+        bool, typer.Option("--partial", help="Load good rows; write rejected rows to a report")
+    ] = False,
+    report: Annotated[
+        Path | None, typer.Option(help="Where to write the error/rejected report")
+    ] = None,
+    scan: Annotated[
+        bool, typer.Option("--scan/--no-scan", help="Run the data-quality scan afterwards")
+    ] = True,
 ) -> None:
     """Import a DIL extract: validate every row, then all-or-nothing (or --partial)."""
     _setup(home)
@@ -277,17 +333,25 @@ def customers_import(
         result = import_dil(path=file, partial=partial, actor=actor, report_path=report)
     except ImportAborted as exc:
         for problem in exc.report.problems[:20]:
-            err.print(f"line {problem.line}, column {problem.column or '-'}: {problem.message} [{problem.code}]", highlight=False)
+            err.print(
+                f"line {problem.line}, column {problem.column or '-'}: "
+                f"{problem.message} [{problem.code}]",
+                highlight=False,
+            )
         _fail("the file is not a DIL extract; nothing was imported", 2)
         return
     out.print(
         f"{result.file_name}: {result.rows_total} rows, {result.rows_created} created, "
-        f"{result.rows_unchanged} unchanged, {result.rows_rejected} rejected in {result.seconds:.1f} s",
+        f"{result.rows_unchanged} unchanged, {result.rows_rejected} rejected "
+        f"in {result.seconds:.1f} s",
         highlight=False,
     )
     if result.problems:
         for problem in result.problems[:20]:
-            err.print(f"line {problem.line}, column {problem.column}: {problem.message} [{problem.code}]", highlight=False)
+            err.print(
+                f"line {problem.line}, column {problem.column}: {problem.message} [{problem.code}]",
+                highlight=False,
+            )
         if len(result.problems) > 20:
             err.print(f"... and {len(result.problems) - 20} more; see the report", highlight=False)
         err.print(f"Report: {result.report_path}", highlight=False)
@@ -301,7 +365,9 @@ def customers_import(
 def customers_quality(
     home: HomeOption = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
-    rescan: Annotated[bool, typer.Option("--scan/--no-scan", help="Rescan for duplicates first")] = True,
+    rescan: Annotated[
+        bool, typer.Option("--scan/--no-scan", help="Rescan for duplicates first")
+    ] = True,
 ) -> None:
     """Data-quality report per ULP: completeness and consistency percentages, duplicate findings."""
     _setup(home)
@@ -313,22 +379,48 @@ def customers_quality(
     report = quality_report()
     if as_json:
         rows = [
-            {"ulp_code": u.ulp_code, "ulp_name": u.ulp_name, "accounts": u.accounts,
-             "completeness": {k: str(v) for k, v in u.completeness.items()},
-             "completeness_overall": str(u.completeness_overall), "findings": u.findings,
-             "consistency": str(u.consistency)}  # fmt: skip
+            {
+                "ulp_code": u.ulp_code,
+                "ulp_name": u.ulp_name,
+                "accounts": u.accounts,
+                "completeness": {k: str(v) for k, v in u.completeness.items()},
+                "completeness_overall": str(u.completeness_overall),
+                "findings": u.findings,
+                "consistency": str(u.consistency),
+            }
             for u in report.units
         ]
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return
     table = Table(title="Kualitas data DIL per ULP (%)")
-    columns = ["ULP", "accounts", "NIK", "phone", "e-mail", "birth date", "coordinates", "postcode", "complete", "consistent", "findings"]
+    columns = [
+        "ULP",
+        "accounts",
+        "NIK",
+        "phone",
+        "e-mail",
+        "birth date",
+        "coordinates",
+        "postcode",
+        "complete",
+        "consistent",
+        "findings",
+    ]
     for column in columns:
         table.add_column(column, justify="right" if column not in ("ULP", "findings") else "left")
     for u in report.units:
         c = u.completeness
-        table.add_row(f"{u.ulp_code} {u.ulp_name}", str(u.accounts), *(str(c[k]) for k in ("nik", "phone", "email", "birth_date", "coordinates", "postal_code")),
-                      str(u.completeness_overall), str(u.consistency), ", ".join(f"{k}={v}" for k, v in sorted(u.findings.items())) or "-")  # fmt: skip
+        table.add_row(
+            f"{u.ulp_code} {u.ulp_name}",
+            str(u.accounts),
+            *(
+                str(c[k])
+                for k in ("nik", "phone", "email", "birth_date", "coordinates", "postal_code")
+            ),
+            str(u.completeness_overall),
+            str(u.consistency),
+            ", ".join(f"{k}={v}" for k, v in sorted(u.findings.items())) or "-",
+        )
     out.print(table)
 
 
@@ -342,7 +434,11 @@ def audit_verify(home: HomeOption = None) -> None:
     if report.ok:
         out.print(f"Audit chain intact: {report.rows_checked} rows verified")
         return
-    _fail(f"audit chain broken at row {report.first_broken_seq}: {report.problem} ({report.rows_checked} rows verified before it)", 3)
+    _fail(
+        f"audit chain broken at row {report.first_broken_seq}: {report.problem} "
+        f"({report.rows_checked} rows verified before it)",
+        3,
+    )
 
 
 def main() -> None:

@@ -1,5 +1,7 @@
-"""Customer master API (`/api/v1/customers`). Thin: parse, call one service or selector, map back."""
+"""Customer master API (`/api/v1/customers`).
 
+Thin: parse, call one service or selector, map the result back.
+"""
 
 from typing import Any
 
@@ -41,18 +43,26 @@ def _record(request: HttpRequest, idpel: str) -> dict[str, Any]:
     return selectors.customer_record(idpel=idpel, principal=_principal(request))
 
 
-@router.get("", response=SearchPageOut, summary="Search by IDPEL or meter number (no personal data in URLs)")
+@router.get(
+    "", response=SearchPageOut, summary="Search by IDPEL or meter number (no personal data in URLs)"
+)
 @requires(Perm.CUSTOMERS_SEARCH)
 def search_by_identifier(request: HttpRequest, q: str, page: int = 1, page_size: int = 20) -> Any:
-    return selectors.search_customers(query=q, principal=_principal(request), page=page, page_size=page_size,
-                                      allow_personal=False)  # fmt: skip
+    return selectors.search_customers(
+        query=q, principal=_principal(request), page=page, page_size=page_size, allow_personal=False
+    )
 
 
-@router.post("/search", response=SearchPageOut, summary="Search by IDPEL, meter number, NIK, phone or name words")
+@router.post(
+    "/search",
+    response=SearchPageOut,
+    summary="Search by IDPEL, meter number, NIK, phone or name words",
+)
 @requires(Perm.CUSTOMERS_SEARCH)
 def search(request: HttpRequest, body: SearchIn) -> Any:
-    return selectors.search_customers(query=body.q, principal=_principal(request), page=body.page,
-                                      page_size=body.page_size)  # fmt: skip
+    return selectors.search_customers(
+        query=body.q, principal=_principal(request), page=body.page, page_size=body.page_size
+    )
 
 
 @router.post("", response={201: CreatedOut}, summary="Register a customer")
@@ -69,8 +79,15 @@ def quality(request: HttpRequest) -> Any:
     principal = _principal(request)
     report = services.quality_report(ulp_ids=None if principal.national else principal.ulp_ids)
     return [
-        UnitQualityOut(ulp_code=u.ulp_code, ulp_name=u.ulp_name, accounts=u.accounts, completeness=u.completeness,
-                       completeness_overall=u.completeness_overall, findings=u.findings, consistency=u.consistency)  # fmt: skip
+        UnitQualityOut(
+            ulp_code=u.ulp_code,
+            ulp_name=u.ulp_name,
+            accounts=u.accounts,
+            completeness=u.completeness,
+            completeness_overall=u.completeness_overall,
+            findings=u.findings,
+            consistency=u.consistency,
+        )
         for u in report.units
     ]
 
@@ -85,8 +102,12 @@ def record(request: HttpRequest, idpel: str) -> Any:
 @requires(Perm.CUSTOMERS_UPDATE)
 def update_person(request: HttpRequest, idpel: str, body: PersonPatch) -> Any:
     fields = body.dict(exclude={"reason"})
-    services.update_person(idpel=idpel, change=services.PersonChange(**fields), principal=_principal(request),
-                           reason=body.reason)  # fmt: skip
+    services.update_person(
+        idpel=idpel,
+        change=services.PersonChange(**fields),
+        principal=_principal(request),
+        reason=body.reason,
+    )
     return _record(request, idpel)
 
 
@@ -94,29 +115,42 @@ def update_person(request: HttpRequest, idpel: str, body: PersonPatch) -> Any:
 @requires(Perm.CUSTOMERS_UPDATE)
 def change_address(request: HttpRequest, idpel: str, body: AddressIn) -> Any:
     change = services.AddressChange(**body.dict(exclude={"reason"}))
-    services.change_address(idpel=idpel, change=change, principal=_principal(request), reason=body.reason)
+    services.change_address(
+        idpel=idpel, change=change, principal=_principal(request), reason=body.reason
+    )
     return _record(request, idpel)
 
 
-@router.post("/{idpel}/terms", response=RecordOut, summary="Change tariff, power or payment mode from a date")
+@router.post(
+    "/{idpel}/terms", response=RecordOut, summary="Change tariff, power or payment mode from a date"
+)
 @requires(Perm.CUSTOMERS_CHANGE_TERMS)
 def change_terms(request: HttpRequest, idpel: str, body: TermsIn) -> Any:
-    services.change_terms(idpel=idpel, change=services.TermsChange(**body.dict()), principal=_principal(request))
+    services.change_terms(
+        idpel=idpel, change=services.TermsChange(**body.dict()), principal=_principal(request)
+    )
     return _record(request, idpel)
 
 
 @router.put("/{idpel}/status", response=RecordOut, summary="Change the account status")
 @requires(Perm.CUSTOMERS_UPDATE)
 def set_status(request: HttpRequest, idpel: str, body: StatusIn) -> Any:
-    services.set_account_status(idpel=idpel, status=body.status, principal=_principal(request), reason=body.reason)
+    services.set_account_status(
+        idpel=idpel, status=body.status, principal=_principal(request), reason=body.reason
+    )
     return _record(request, idpel)
 
 
 @router.post("/{idpel}/consents", response=RecordOut, summary="Record a consent")
 @requires(Perm.CUSTOMERS_UPDATE)
 def give_consent(request: HttpRequest, idpel: str, body: ConsentIn) -> Any:
-    services.give_consent(idpel=idpel, purpose=body.purpose, channel=body.channel, evidence=body.evidence,
-                          principal=_principal(request))  # fmt: skip
+    services.give_consent(
+        idpel=idpel,
+        purpose=body.purpose,
+        channel=body.channel,
+        evidence=body.evidence,
+        principal=_principal(request),
+    )
     return _record(request, idpel)
 
 
@@ -134,11 +168,10 @@ def add_asset(request: HttpRequest, idpel: str, body: AssetIn) -> Any:
     return _record(request, idpel)
 
 
-@router.post("/{idpel}/programmes", response=RecordOut, summary="Enrol in an energy-efficiency programme")
+@router.post(
+    "/{idpel}/programmes", response=RecordOut, summary="Enrol in an energy-efficiency programme"
+)
 @requires(Perm.CUSTOMERS_UPDATE)
 def enrol(request: HttpRequest, idpel: str, body: ProgrammeIn) -> Any:
     services.enrol_programme(idpel=idpel, principal=_principal(request), **body.dict())
     return _record(request, idpel)
-
-
-

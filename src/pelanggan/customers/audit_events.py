@@ -2,8 +2,19 @@
 
 from pelanggan.platform import audit
 
-PERSONAL = ("full_name", "nik", "birth_date", "gender", "email", "phones", "street",
-            "latitude", "longitude", "billing_address", "emergency_contacts")
+PERSONAL = (
+    "full_name",
+    "nik",
+    "birth_date",
+    "gender",
+    "email",
+    "phones",
+    "street",
+    "latitude",
+    "longitude",
+    "billing_address",
+    "emergency_contacts",
+)
 
 audit.register("customers.customer.created", "Customer registered", personal_fields=PERSONAL)
 audit.register("customers.person.updated", "Person data changed", personal_fields=PERSONAL)

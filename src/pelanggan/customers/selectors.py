@@ -14,9 +14,9 @@ from django.db.models import QuerySet
 
 from pelanggan.customers.models import (
     Account,
+    Person,
     PersonNameWord,
     PersonPhone,
-    Person,
     ServiceConnection,
 )
 from pelanggan.customers.services.writer import Index, nik_index, phone_index
@@ -52,7 +52,9 @@ class QueryKinds:
 
     @property
     def labels(self) -> list[str]:
-        return [k for k in ("idpel", "meter", "nik", "phone") if getattr(self, k)] + (["name"] if self.words else [])
+        return [k for k in ("idpel", "meter", "nik", "phone") if getattr(self, k)] + (
+            ["name"] if self.words else []
+        )
 
 
 def classify(query: str) -> QueryKinds:
@@ -97,16 +99,34 @@ def _matching_ids(kinds: QueryKinds, principal: Principal) -> QuerySet[Account]:
     if kinds.idpel:
         union(Account.objects.filter(idpel=kinds.idpel))
     if kinds.meter:
-        union(Account.objects.filter(id__in=ServiceConnection.objects.filter(meter_number=kinds.meter).values("account_id")))
+        union(
+            Account.objects.filter(
+                id__in=ServiceConnection.objects.filter(meter_number=kinds.meter).values(
+                    "account_id"
+                )
+            )
+        )
     if kinds.nik:
-        union(Account.objects.filter(owner__in=Person.objects.filter(nik_index=nik_index(kinds.nik)).values("id")))
+        union(
+            Account.objects.filter(
+                owner__in=Person.objects.filter(nik_index=nik_index(kinds.nik)).values("id")
+            )
+        )
     if kinds.phone:
-        union(Account.objects.filter(owner__in=PersonPhone.objects.filter(number_index=phone_index(kinds.phone)).values("person_id")))
+        union(
+            Account.objects.filter(
+                owner__in=PersonPhone.objects.filter(number_index=phone_index(kinds.phone)).values(
+                    "person_id"
+                )
+            )
+        )
     if kinds.words:
         persons = Person.objects.all()
         for word in kinds.words[:6]:
             persons = persons.filter(
-                id__in=PersonNameWord.objects.filter(word_index=crypto.blind_index(word, purpose=Index.NAME_WORD)).values("person_id")
+                id__in=PersonNameWord.objects.filter(
+                    word_index=crypto.blind_index(word, purpose=Index.NAME_WORD)
+                ).values("person_id")
             )
         union(Account.objects.filter(owner__in=persons.values("id")))
     return matched if matched is not None else base.none()
@@ -134,8 +154,14 @@ class SearchPage:
     hits: list[SearchHit] = field(default_factory=list)
 
 
-def search_customers(*, query: str, principal: Principal, page: int = 1, page_size: int = 20,
-                     allow_personal: bool = True) -> SearchPage:  # fmt: skip
+def search_customers(
+    *,
+    query: str,
+    principal: Principal,
+    page: int = 1,
+    page_size: int = 20,
+    allow_personal: bool = True,
+) -> SearchPage:
     """Find accounts by IDPEL, meter number, NIK, phone or name words, within the caller's scope.
 
     With `allow_personal=False` (queries that arrived in a URL) a NIK, phone or name query is
@@ -143,47 +169,80 @@ def search_customers(*, query: str, principal: Principal, page: int = 1, page_si
     """
     query = query.strip()
     if not query:
-        raise ValidationFailed.single("q", "query_empty", "Type an IDPEL, meter number, NIK, phone or name",
-                                      "Ketik IDPEL, nomor meter, NIK, telepon, atau nama")  # fmt: skip
+        raise ValidationFailed.single(
+            "q",
+            "query_empty",
+            "Type an IDPEL, meter number, NIK, phone or name",
+            "Ketik IDPEL, nomor meter, NIK, telepon, atau nama",
+        )
     if len(query) > 100:
-        raise ValidationFailed.single("q", "query_too_long", "The search text is too long (100 characters max)")
+        raise ValidationFailed.single(
+            "q", "query_too_long", "The search text is too long (100 characters max)"
+        )
     if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise ValidationFailed.single("page", "page_out_of_range", f"page ≥ 1 and 1 ≤ page_size ≤ {MAX_PAGE_SIZE}")
+        raise ValidationFailed.single(
+            "page", "page_out_of_range", f"page ≥ 1 and 1 ≤ page_size ≤ {MAX_PAGE_SIZE}"
+        )
     kinds = classify(query)
     if not allow_personal and (kinds.nik or kinds.phone or kinds.words):
-        raise ValidationFailed.single("q", "personal_data_in_url",
-                                      "Search by NIK, phone or name with POST /api/v1/customers/search, "
-                                      "so personal data stays out of URLs and logs")  # fmt: skip
+        raise ValidationFailed.single(
+            "q",
+            "personal_data_in_url",
+            "Search by NIK, phone or name with POST /api/v1/customers/search, "
+            "so personal data stays out of URLs and logs",
+        )
     if not allow_personal:
         kinds = QueryKinds(idpel=kinds.idpel, meter=kinds.meter)
     if not kinds.labels:
-        raise ValidationFailed.single("q", "query_unusable", "The search text has no usable words",
-                                      "Teks pencarian tidak memiliki kata yang dapat dipakai")  # fmt: skip
+        raise ValidationFailed.single(
+            "q",
+            "query_unusable",
+            "The search text has no usable words",
+            "Teks pencarian tidak memiliki kata yang dapat dipakai",
+        )
     matches = _matching_ids(kinds, principal)
     total = matches.count()
     start = (page - 1) * page_size
     accounts = list(
-        matches.select_related("owner", "premise", "ulp").order_by("idpel")[start : start + page_size]
+        matches.select_related("owner", "premise", "ulp").order_by("idpel")[
+            start : start + page_size
+        ]
     )
     connections: dict[int, list[dict[str, Any]]] = {}
     for conn in ServiceConnection.objects.filter(account__in=accounts).prefetch_related("terms"):
         terms = next((t for t in conn.terms.all() if t.valid_to is None), None)
-        connections.setdefault(conn.account_id, []).append({
-            "utility": conn.utility, "meter_number": conn.meter_number,
-            "payment_mode": terms.payment_mode if terms else "", "tariff_group": terms.tariff_group if terms else "",
-            "daya_va": terms.daya_va if terms else None, "customer_group": terms.customer_group if terms else "",
-        })  # fmt: skip
+        connections.setdefault(conn.account_id, []).append(
+            {
+                "utility": conn.utility,
+                "meter_number": conn.meter_number,
+                "payment_mode": terms.payment_mode if terms else "",
+                "tariff_group": terms.tariff_group if terms else "",
+                "daya_va": terms.daya_va if terms else None,
+                "customer_group": terms.customer_group if terms else "",
+            }
+        )
     hits = [
         SearchHit(
-            idpel=a.idpel, full_name=a.owner.full_name, status=a.status, ulp_code=a.ulp.code, ulp_name=a.ulp.name,
-            kelurahan=a.premise.kelurahan, kecamatan=a.premise.kecamatan, kabupaten_kota=a.premise.kabupaten_kota,
+            idpel=a.idpel,
+            full_name=a.owner.full_name,
+            status=a.status,
+            ulp_code=a.ulp.code,
+            ulp_name=a.ulp.name,
+            kelurahan=a.premise.kelurahan,
+            kecamatan=a.premise.kecamatan,
+            kabupaten_kota=a.premise.kabupaten_kota,
             utilities=connections.get(a.pk, []),
-        )  # fmt: skip
+        )
         for a in accounts
     ]
     if hits:
-        audit.record("customers.search.performed", actor=principal.actor, subject_type="account",
-                     subject_ids=[h.idpel for h in hits], changes={"query_kinds": kinds.labels, "total": total})  # fmt: skip
+        audit.record(
+            "customers.search.performed",
+            actor=principal.actor,
+            subject_type="account",
+            subject_ids=[h.idpel for h in hits],
+            changes={"query_kinds": kinds.labels, "total": total},
+        )
     return SearchPage(kinds.labels, total, page, page_size, hits)
 
 
@@ -194,68 +253,136 @@ def _masked_email(email: str | None) -> str | None:
     return f"{local[:1]}***@{domain}"
 
 
-def customer_record(*, idpel: str, principal: Principal, record_view: bool = True) -> dict[str, Any]:
+def customer_record(
+    *, idpel: str, principal: Principal, record_view: bool = True
+) -> dict[str, Any]:
     """The 360° record of an account, personal data masked; placeholders for later contexts."""
     account = (
-        _scoped(principal).select_related("owner", "premise", "ulp", "ulp__parent").filter(idpel=idpel).first()
+        _scoped(principal)
+        .select_related("owner", "premise", "ulp", "ulp__parent")
+        .filter(idpel=idpel)
+        .first()
     )
     if account is None:
         raise NotFound("Customer not found", code="customer_not_found")
     person, premise = account.owner, account.premise
     phones = list(person.phones.order_by("-is_primary", "id"))
-    other_accounts = list(_scoped(principal).filter(owner=person).exclude(pk=account.pk).values_list("idpel", flat=True))
+    other_accounts = list(
+        _scoped(principal)
+        .filter(owner=person)
+        .exclude(pk=account.pk)
+        .values_list("idpel", flat=True)
+    )
     connections = []
     for conn in account.connections.order_by("id").prefetch_related("terms"):
         history = sorted(conn.terms.all(), key=lambda t: t.valid_from)
-        connections.append({
-            "id": conn.pk, "utility": conn.utility, "meter_number": conn.meter_number,
-            "connected_on": conn.connected_on, "disconnected_on": conn.disconnected_on,
-            "terms": [{
-                "valid_from": t.valid_from, "valid_to": t.valid_to, "payment_mode": t.payment_mode,
-                "tariff_group": t.tariff_group, "daya_va": t.daya_va, "customer_group": t.customer_group,
-                "pipe_size_mm": t.pipe_size_mm, "reason": t.reason,
-            } for t in reversed(history)],
-        })  # fmt: skip
+        connections.append(
+            {
+                "id": conn.pk,
+                "utility": conn.utility,
+                "meter_number": conn.meter_number,
+                "connected_on": conn.connected_on,
+                "disconnected_on": conn.disconnected_on,
+                "terms": [
+                    {
+                        "valid_from": t.valid_from,
+                        "valid_to": t.valid_to,
+                        "payment_mode": t.payment_mode,
+                        "tariff_group": t.tariff_group,
+                        "daya_va": t.daya_va,
+                        "customer_group": t.customer_group,
+                        "pipe_size_mm": t.pipe_size_mm,
+                        "reason": t.reason,
+                    }
+                    for t in reversed(history)
+                ],
+            }
+        )
     record = {
         "idpel": account.idpel,
         "status": account.status,
         "data_source": account.data_source,
         "created_at": account.created_at,
-        "unit": {"ulp_code": account.ulp.code, "ulp_name": account.ulp.name,
-                 "up3_name": account.ulp.parent.name if account.ulp.parent else None},
+        "unit": {
+            "ulp_code": account.ulp.code,
+            "ulp_name": account.ulp.name,
+            "up3_name": account.ulp.parent.name if account.ulp.parent else None,
+        },
         "person": {
             "full_name": person.full_name,
             "nik_masked": mask_nik(person.nik) if person.nik else None,
             "birth_year": person.birth_date.year if person.birth_date else None,
             "gender": person.gender,
-            "phones_masked": [{"number": mask_phone(p.number), "kind": p.kind, "primary": p.is_primary} for p in phones],
+            "phones_masked": [
+                {"number": mask_phone(p.number), "kind": p.kind, "primary": p.is_primary}
+                for p in phones
+            ],
             "email_masked": _masked_email(person.email),
-            "emergency_contacts": [{"name": c.name, "relationship": c.relationship, "phone_masked": mask_phone(c.phone)}
-                                   for c in person.emergency_contacts.all()],
+            "emergency_contacts": [
+                {
+                    "name": c.name,
+                    "relationship": c.relationship,
+                    "phone_masked": mask_phone(c.phone),
+                }
+                for c in person.emergency_contacts.all()
+            ],
             "data_source": person.data_source,
         },
         "other_accounts": other_accounts,
         "premise": {
-            "street": premise.street, "rt": premise.rt, "rw": premise.rw, "kelurahan": premise.kelurahan,
-            "kecamatan": premise.kecamatan, "kabupaten_kota": premise.kabupaten_kota, "provinsi": premise.provinsi,
-            "postal_code": premise.postal_code, "village_code": premise.village_code,
+            "street": premise.street,
+            "rt": premise.rt,
+            "rw": premise.rw,
+            "kelurahan": premise.kelurahan,
+            "kecamatan": premise.kecamatan,
+            "kabupaten_kota": premise.kabupaten_kota,
+            "provinsi": premise.provinsi,
+            "postal_code": premise.postal_code,
+            "village_code": premise.village_code,
             "has_coordinates": premise.latitude is not None,
-            "latitude": premise.latitude, "longitude": premise.longitude,
+            "latitude": premise.latitude,
+            "longitude": premise.longitude,
         },
         "connections": connections,
-        "assets": [{"kind": a.kind, "capacity_kwp": a.capacity_kwp, "export_meter_number": a.export_meter_number,
-                    "installed_on": a.installed_on} for a in account.assets.order_by("id")],
-        "programmes": [{"code": p.programme_code, "name": p.programme_name, "enrolled_on": p.enrolled_on,
-                        "ended_on": p.ended_on} for p in account.programmes.order_by("enrolled_on")],
-        "consents": [{"purpose": c.purpose, "given_at": c.given_at, "withdrawn_at": c.withdrawn_at, "channel": c.channel}
-                     for c in person.consents.order_by("given_at")],
+        "assets": [
+            {
+                "kind": a.kind,
+                "capacity_kwp": a.capacity_kwp,
+                "export_meter_number": a.export_meter_number,
+                "installed_on": a.installed_on,
+            }
+            for a in account.assets.order_by("id")
+        ],
+        "programmes": [
+            {
+                "code": p.programme_code,
+                "name": p.programme_name,
+                "enrolled_on": p.enrolled_on,
+                "ended_on": p.ended_on,
+            }
+            for p in account.programmes.order_by("enrolled_on")
+        ],
+        "consents": [
+            {
+                "purpose": c.purpose,
+                "given_at": c.given_at,
+                "withdrawn_at": c.withdrawn_at,
+                "channel": c.channel,
+            }
+            for c in person.consents.order_by("given_at")
+        ],
         # Filled by the capabilities that own them (billing, prepaid, service requests, outages).
         "bills": {"available": False, "items": []},
         "payments": {"available": False, "items": []},
         "tokens": {"available": False, "items": []},
         "cases": {"available": False, "items": []},
         "outages": {"available": False, "items": []},
-    }  # fmt: skip
+    }
     if record_view:
-        audit.record("customers.record.viewed", actor=principal.actor, subject_type="account", subject_ids=[idpel])
+        audit.record(
+            "customers.record.viewed",
+            actor=principal.actor,
+            subject_type="account",
+            subject_ids=[idpel],
+        )
     return record

@@ -1,1 +1,1 @@
-"""Shared kernel with no business rules: clock, periods, money, encryption, audit, outbox, errors."""
+"""Shared kernel, no business rules: clock, periods, money, encryption, audit, outbox, errors."""

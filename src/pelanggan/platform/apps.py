@@ -18,4 +18,7 @@ class PlatformConfig(AppConfig):
             )
 
         crypto.ring_holder.install_loader(load_keys)
-        outbox.on_publish(lambda: dispatch_outbox.enqueue())
+        def wake_worker() -> None:
+            dispatch_outbox.enqueue()
+
+        outbox.on_publish(wake_worker)

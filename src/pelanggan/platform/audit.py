@@ -162,7 +162,9 @@ def verify_chain(*, batch_size: int = 5000) -> ChainReport:
     checked = 0
     for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=batch_size):
         if event.seq != expected_seq:
-            return ChainReport(checked, event.seq, f"expected row {expected_seq}, found {event.seq}")
+            return ChainReport(
+                checked, event.seq, f"expected row {expected_seq}, found {event.seq}"
+            )
         if event.prev_hash != prev_hash:
             return ChainReport(checked, event.seq, "link to the previous row is broken")
         if row_hash(prev_hash=prev_hash, content=_content(event)) != event.row_hash:

@@ -18,10 +18,13 @@ from django.db import models
 from pelanggan.platform import crypto
 
 
-class EncryptedField(models.TextField):  # type: ignore[type-arg]
-    """Base: subclasses convert their Python value to and from text."""
+class EncryptedField(models.Field):  # type: ignore[type-arg]
+    """Base: subclasses convert their Python value to and from text (stored in a text column)."""
 
     description = "Encrypted (AES-256-GCM) value"
+
+    def get_internal_type(self) -> str:
+        return "TextField"
 
     def contribute_to_class(self, cls: Any, name: str, *args: Any, **kwargs: Any) -> None:
         super().contribute_to_class(cls, name, *args, **kwargs)
@@ -56,10 +59,14 @@ class EncryptedField(models.TextField):  # type: ignore[type-arg]
 
 
 class EncryptedTextField(EncryptedField):
-    pass
+    _pyi_private_set_type: str | None
+    _pyi_private_get_type: str | None
 
 
 class EncryptedDateField(EncryptedField):
+    _pyi_private_set_type: dt.date | None
+    _pyi_private_get_type: dt.date | None
+
     def to_text(self, value: Any) -> str:
         if not isinstance(value, dt.date):
             raise TypeError("EncryptedDateField takes a date")
@@ -70,6 +77,9 @@ class EncryptedDateField(EncryptedField):
 
 
 class EncryptedDecimalField(EncryptedField):
+    _pyi_private_set_type: Decimal | None
+    _pyi_private_get_type: Decimal | None
+
     def to_text(self, value: Any) -> str:
         return str(Decimal(value))
 
@@ -78,6 +88,9 @@ class EncryptedDecimalField(EncryptedField):
 
 
 class EncryptedJSONField(EncryptedField):
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
+
     def to_text(self, value: Any) -> str:
         return json.dumps(value, sort_keys=True, separators=(",", ":"))
 

@@ -12,23 +12,37 @@ from decimal import Decimal
 
 
 class RoundingPolicy(enum.Enum):
-    """(exponent, rounding mode) for each place a value is rounded."""
+    """Each place a value is rounded; `_RULES` says how (exponent and rounding mode)."""
 
-    RUPIAH = (Decimal("0.01"), decimal.ROUND_HALF_UP)
-    BILL_LINE = (Decimal("0.01"), decimal.ROUND_HALF_UP)
-    BILL_TOTAL_WHOLE_RUPIAH = (Decimal("1"), decimal.ROUND_HALF_UP)
-    UNIT_PRICE = (Decimal("0.000001"), decimal.ROUND_HALF_UP)
-    ENERGY = (Decimal("0.001"), decimal.ROUND_HALF_UP)
-    TOKEN_KWH = (Decimal("0.1"), decimal.ROUND_DOWN)
-    VOLUME = (Decimal("0.001"), decimal.ROUND_HALF_UP)
-    COORDINATE = (Decimal("0.000001"), decimal.ROUND_HALF_EVEN)
+    RUPIAH = "rupiah"
+    BILL_LINE = "bill_line"
+    BILL_TOTAL_WHOLE_RUPIAH = "bill_total_whole_rupiah"
+    UNIT_PRICE = "unit_price"
+    ENERGY = "energy"
+    TOKEN_KWH = "token_kwh"  # noqa: S105 - a policy name, not a secret
+    VOLUME = "volume"
+    COORDINATE = "coordinate"
+
+
+_RULES: dict[RoundingPolicy, tuple[Decimal, str]] = {
+    RoundingPolicy.RUPIAH: (Decimal("0.01"), decimal.ROUND_HALF_UP),
+    RoundingPolicy.BILL_LINE: (Decimal("0.01"), decimal.ROUND_HALF_UP),
+    RoundingPolicy.BILL_TOTAL_WHOLE_RUPIAH: (Decimal("1"), decimal.ROUND_HALF_UP),
+    RoundingPolicy.UNIT_PRICE: (Decimal("0.000001"), decimal.ROUND_HALF_UP),
+    RoundingPolicy.ENERGY: (Decimal("0.001"), decimal.ROUND_HALF_UP),
+    # PLN's exact kWh rounding on tokens is unconfirmed (domain rules 2.5): truncation is the
+    # customer-safe reading until confirmed; change it here only.
+    RoundingPolicy.TOKEN_KWH: (Decimal("0.1"), decimal.ROUND_DOWN),
+    RoundingPolicy.VOLUME: (Decimal("0.001"), decimal.ROUND_HALF_UP),
+    RoundingPolicy.COORDINATE: (Decimal("0.000001"), decimal.ROUND_HALF_EVEN),
+}
 
 
 def quantize(value: Decimal | int | str, *, policy: RoundingPolicy) -> Decimal:
     """Round `value` as `policy` says. Floats are refused: they cannot hold Rupiah exactly."""
     if isinstance(value, float):
         raise TypeError("money and quantities are Decimal, never float")
-    exponent, mode = policy.value
+    exponent, mode = _RULES[policy]
     return Decimal(value).quantize(exponent, rounding=mode)
 
 

@@ -70,7 +70,9 @@ def _handler(name: str) -> Handler | None:
     return None
 
 
-def publish(name: str, payload: Mapping[str, Any], *, occurred_at: dt.datetime | None = None) -> OutboxEvent:
+def publish(
+    name: str, payload: Mapping[str, Any], *, occurred_at: dt.datetime | None = None
+) -> OutboxEvent:
     """Record an event in the current transaction. Payloads carry ids, never personal data."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("publish() must run inside the transaction of the change it describes")
@@ -91,7 +93,8 @@ def publish(name: str, payload: Mapping[str, Any], *, occurred_at: dt.datetime |
 
 
 def _backoff(attempts: int) -> dt.timedelta:
-    return min(BASE_BACKOFF * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+    delay: dt.timedelta = BASE_BACKOFF * (2 ** max(attempts - 1, 0))
+    return min(delay, MAX_BACKOFF)
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,9 @@ def _deliver(delivery: OutboxDelivery, *, now: dt.datetime) -> str:
         # A savepoint per delivery: a failing handler's writes roll back, the others' stay.
         with transaction.atomic():
             handler(
-                DeliveredEvent(event.id, event.name, event.payload, event.occurred_at, delivery.attempts)
+                DeliveredEvent(
+                    event.id, event.name, event.payload, event.occurred_at, delivery.attempts
+                )
             )
     except Exception as exc:
         delivery.last_error = f"{type(exc).__name__}: {exc}"[:500]

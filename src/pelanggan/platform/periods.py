@@ -7,6 +7,7 @@ where the next starts does not overlap it.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -48,7 +49,7 @@ class Period(Generic[T]):
 def find_overlap(periods: list[Period[T]]) -> tuple[Period[T], Period[T]] | None:
     """The first pair of overlapping periods, or None when they are disjoint."""
     ordered = sorted(periods, key=lambda p: p.start)
-    for earlier, later in zip(ordered, ordered[1:], strict=False):
+    for earlier, later in itertools.pairwise(ordered):
         if earlier.overlaps(later):
             return earlier, later
     return None

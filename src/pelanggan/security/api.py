@@ -26,7 +26,7 @@ class BearerTokenAuth(HttpBearer):
         user = user_for_token(token)
         if user is None:
             return None
-        request.user = user
+        request.user = user  # type: ignore[assignment]
         return principal_for(user)
 
 

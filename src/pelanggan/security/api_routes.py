@@ -1,6 +1,5 @@
 """Security endpoints of the API: who am I, units."""
 
-
 from django.http import HttpRequest
 from ninja import Router, Schema
 
@@ -43,6 +42,8 @@ def me(request: HttpRequest) -> MeOut:
 @requires(Perm.UNITS_VIEW)
 def units(request: HttpRequest) -> list[UnitOut]:
     return [
-        UnitOut(code=u.code, name=u.name, kind=u.kind, parent_code=u.parent.code if u.parent else None)
+        UnitOut(
+            code=u.code, name=u.name, kind=u.kind, parent_code=u.parent.code if u.parent else None
+        )
         for u in unit_tree()
     ]

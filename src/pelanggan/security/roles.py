@@ -52,7 +52,8 @@ _EVERYONE = frozenset({Perm.SELF_VIEW})
 ROLES: dict[str, RoleDefinition] = {
     Role.ADMINISTRATOR: RoleDefinition(ALL_PERMISSIONS, national=True),
     Role.SUPERVISOR: RoleDefinition(
-        _EVERYONE | frozenset(
+        _EVERYONE
+        | frozenset(
             {
                 Perm.CUSTOMERS_SEARCH,
                 Perm.CUSTOMERS_VIEW,
@@ -66,23 +67,32 @@ ROLES: dict[str, RoleDefinition] = {
         national=False,
     ),
     Role.AGENT: RoleDefinition(
-        _EVERYONE | frozenset(
-            {Perm.CUSTOMERS_SEARCH, Perm.CUSTOMERS_VIEW, Perm.CUSTOMERS_CREATE, Perm.CUSTOMERS_UPDATE}
+        _EVERYONE
+        | frozenset(
+            {
+                Perm.CUSTOMERS_SEARCH,
+                Perm.CUSTOMERS_VIEW,
+                Perm.CUSTOMERS_CREATE,
+                Perm.CUSTOMERS_UPDATE,
+            }
         ),
         national=False,
     ),
     Role.BILLING_OFFICER: RoleDefinition(
-        _EVERYONE | frozenset({Perm.CUSTOMERS_SEARCH, Perm.CUSTOMERS_VIEW, Perm.CUSTOMERS_CHANGE_TERMS}),
+        _EVERYONE
+        | frozenset({Perm.CUSTOMERS_SEARCH, Perm.CUSTOMERS_VIEW, Perm.CUSTOMERS_CHANGE_TERMS}),
         national=False,
     ),
     Role.FIELD_TECHNICIAN: RoleDefinition(
         _EVERYONE | frozenset({Perm.CUSTOMERS_SEARCH, Perm.CUSTOMERS_VIEW}), national=False
     ),
     Role.AUDITOR: RoleDefinition(
-        _EVERYONE | frozenset({Perm.AUDIT_VIEW, Perm.CUSTOMERS_QUALITY, Perm.UNITS_VIEW}), national=True
+        _EVERYONE | frozenset({Perm.AUDIT_VIEW, Perm.CUSTOMERS_QUALITY, Perm.UNITS_VIEW}),
+        national=True,
     ),
     Role.PRIVACY_OFFICER: RoleDefinition(
-        _EVERYONE | frozenset({Perm.AUDIT_VIEW, Perm.CUSTOMERS_SEARCH, Perm.CUSTOMERS_VIEW, Perm.UNITS_VIEW}),
+        _EVERYONE
+        | frozenset({Perm.AUDIT_VIEW, Perm.CUSTOMERS_SEARCH, Perm.CUSTOMERS_VIEW, Perm.UNITS_VIEW}),
         national=True,
     ),
 }

@@ -74,7 +74,7 @@ def principal_for(user: AbstractBaseUser | AnonymousUser | None) -> Principal | 
         national=is_national(profile.role),
         ulp_ids=_descendant_ulps(unit_ids),
     )
-    user._pelanggan_principal = principal  # type: ignore[union-attr]
+    user._pelanggan_principal = principal  # type: ignore[attr-defined]
     return principal
 
 
@@ -98,6 +98,16 @@ def user_for_token(secret: str) -> AbstractBaseUser | None:
 
 def unit_tree() -> list[Unit]:
     return list(Unit.objects.select_related("parent").order_by("code"))
+
+
+def ulp_ids_by_code() -> dict[str, int]:
+    return dict(Unit.objects.filter(kind=UnitKind.ULP).values_list("code", "id"))
+
+
+def ulps(*, ulp_ids: frozenset[int] | None = None) -> list[Unit]:
+    """ULPs ordered by code; all of them when `ulp_ids` is None."""
+    query = Unit.objects.filter(kind=UnitKind.ULP).order_by("code")
+    return list(query if ulp_ids is None else query.filter(id__in=ulp_ids))
 
 
 def ulp_by_code(code: str) -> Unit | None:

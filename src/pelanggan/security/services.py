@@ -25,7 +25,12 @@ def ensure_unit(
     parent = Unit.objects.get(code=parent_code) if parent_code else None
     unit, _ = Unit.objects.update_or_create(
         code=code,
-        defaults={"name": name, "kind": UnitKind(kind), "parent": parent, "idpel_prefix": idpel_prefix},
+        defaults={
+            "name": name,
+            "kind": UnitKind(kind),
+            "parent": parent,
+            "idpel_prefix": idpel_prefix,
+        },
     )
     return unit
 
@@ -48,14 +53,18 @@ def create_staff(
         raise Conflict("A staff account with this username already exists", code="username_taken")
     units = list(Unit.objects.filter(code__in=unit_codes))
     if len(units) != len(set(unit_codes)):
-        raise ValidationFailed.single("units", "unknown_unit", "One or more unit codes do not exist")
+        raise ValidationFailed.single(
+            "units", "unknown_unit", "One or more unit codes do not exist"
+        )
     if check_password:
         try:
             validate_password(password, user=User(username=username))
         except DjangoValidationError as exc:
             raise ValidationFailed(
                 "The password is too weak",
-                fields={"password": [{"code": "weak_password", "message": m} for m in exc.messages]},
+                fields={
+                    "password": [{"code": "weak_password", "message": m} for m in exc.messages]
+                },
             ) from exc
     with transaction.atomic():
         user = User.objects.create_user(username=username, password=password, email=email)
@@ -66,9 +75,12 @@ def create_staff(
             actor=actor,
             subject_type="staff",
             subject_ids=[user.pk],
-            changes={"role": audit.change(None, role), "units": audit.change(None, sorted(unit_codes))},
+            changes={
+                "role": audit.change(None, role),
+                "units": audit.change(None, sorted(unit_codes)),
+            },
         )
-    return user  # type: ignore[return-value]
+    return user
 
 
 def issue_token(

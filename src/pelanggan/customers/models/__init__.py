@@ -9,6 +9,13 @@ from pelanggan.customers.models.choices import (
     PhoneKind,
     Utility,
 )
+from pelanggan.customers.models.extra import (
+    Asset,
+    Consent,
+    DataQualityFinding,
+    ImportRun,
+    ProgrammeEnrolment,
+)
 from pelanggan.customers.models.master import (
     Account,
     EmergencyContact,
@@ -18,13 +25,6 @@ from pelanggan.customers.models.master import (
     Premise,
     ServiceConnection,
     ServiceTerms,
-)
-from pelanggan.customers.models.extra import (
-    Asset,
-    Consent,
-    DataQualityFinding,
-    ImportRun,
-    ProgrammeEnrolment,
 )
 
 __all__ = [

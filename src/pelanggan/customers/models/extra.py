@@ -41,7 +41,7 @@ class ProgrammeEnrolment(models.Model):
 
 
 class Consent(models.Model):
-    """A consent for one purpose, given at a time and possibly withdrawn later (UU PDP Pasal 20-24)."""
+    """A consent for one purpose, given and possibly withdrawn later (UU PDP Pasal 20-24)."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
     purpose = models.CharField(max_length=30, choices=ConsentPurpose.choices)

@@ -108,7 +108,9 @@ class Account(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=models.Q(idpel__regex=r"^[0-9]{12}$"), name="idpel_12_digits"),
+            models.CheckConstraint(
+                condition=models.Q(idpel__regex=r"^[0-9]{12}$"), name="idpel_12_digits"
+            ),
         ]
         indexes = [models.Index(fields=["ulp", "status"], name="account_ulp_status_idx")]
 
@@ -141,7 +143,9 @@ class ServiceTerms(models.Model):
     Electricity: golongan tarif, daya (VA), prepaid/postpaid. Water: customer group, pipe size.
     """
 
-    connection = models.ForeignKey(ServiceConnection, on_delete=models.PROTECT, related_name="terms")
+    connection = models.ForeignKey(
+        ServiceConnection, on_delete=models.PROTECT, related_name="terms"
+    )
     valid_from = models.DateTimeField()
     valid_to = models.DateTimeField(null=True, blank=True)
     payment_mode = models.CharField(max_length=10, choices=PaymentMode.choices)
@@ -159,7 +163,8 @@ class ServiceTerms(models.Model):
                 name="one_open_terms_per_connection",
             ),
             models.CheckConstraint(
-                condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=models.F("valid_from")),
+                condition=models.Q(valid_to__isnull=True)
+                | models.Q(valid_to__gt=models.F("valid_from")),
                 name="terms_end_after_start",
             ),
         ]

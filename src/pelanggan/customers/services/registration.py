@@ -25,12 +25,16 @@ def problems_to_error(problems: list[Problem]) -> ValidationFailed:
 def next_idpel(prefix: str) -> str:
     """The next free IDPEL under a ULP's prefix (prefix digits + zero-padded sequence)."""
     if not (prefix.isdigit() and 1 <= len(prefix) <= 6):
-        raise ValidationFailed.single("ulp_code", "ulp_without_idpel_prefix",
-                                      "This unit has no IDPEL prefix configured")  # fmt: skip
+        raise ValidationFailed.single(
+            "ulp_code", "ulp_without_idpel_prefix", "This unit has no IDPEL prefix configured"
+        )
     last = (
-        Account.objects.filter(idpel__startswith=prefix).order_by("-idpel").values_list("idpel", flat=True).first()
+        Account.objects.filter(idpel__startswith=prefix)
+        .order_by("-idpel")
+        .values_list("idpel", flat=True)
+        .first()
     )
-    sequence = int(last[len(prefix):]) + 1 if last else 1
+    sequence = int(last[len(prefix) :]) + 1 if last else 1
     width = 12 - len(prefix)
     if sequence >= 10**width:
         raise Conflict("The unit's IDPEL range is exhausted", code="idpel_range_exhausted")
@@ -51,8 +55,9 @@ def register_customer(*, data: Mapping[str, Any], principal: Principal) -> Accou
         raise problems_to_error(exc.problems) from exc
     ulp = ulp_by_code(record.ulp_code)
     if ulp is None or not principal.can_see_ulp(ulp.pk):
-        raise ValidationFailed.single("ulp_code", "ulp_unknown", "Unknown service unit (ULP)",
-                                      "ULP tidak dikenal")  # fmt: skip
+        raise ValidationFailed.single(
+            "ulp_code", "ulp_unknown", "Unknown service unit (ULP)", "ULP tidak dikenal"
+        )
     with transaction.atomic():
         if record.idpel and Account.objects.filter(idpel=record.idpel).exists():
             raise Conflict("This IDPEL is already registered", code="idpel_taken")
@@ -64,10 +69,14 @@ def register_customer(*, data: Mapping[str, Any], principal: Principal) -> Accou
         idpel = record.idpel or next_idpel(ulp.idpel_prefix)
         try:
             with transaction.atomic():
-                (account,) = write_records([record], ulp_ids={ulp.code: ulp.pk}, idpels=[idpel], now=now)
+                (account,) = write_records(
+                    [record], ulp_ids={ulp.code: ulp.pk}, idpels=[idpel], now=now
+                )
         except IntegrityError as exc:
-            raise Conflict("The IDPEL or meter number was taken concurrently; retry",
-                           code="concurrent_registration") from exc  # fmt: skip
+            raise Conflict(
+                "The IDPEL or meter number was taken concurrently; retry",
+                code="concurrent_registration",
+            ) from exc
         audit.record(
             "customers.customer.created",
             actor=principal.actor,

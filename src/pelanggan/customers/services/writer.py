@@ -64,7 +64,9 @@ def address_index(*, street: str, rt: str, rw: str, village_code: str) -> str:
 
 def record_fingerprint(record: CleanRecord) -> str:
     canonical = json.dumps(asdict(record), sort_keys=True, default=str)
-    return crypto.blind_index(hashlib.sha256(canonical.encode()).hexdigest(), purpose=Index.FINGERPRINT)
+    return crypto.blind_index(
+        hashlib.sha256(canonical.encode()).hexdigest(), purpose=Index.FINGERPRINT
+    )
 
 
 def _person_key(record: CleanRecord) -> tuple[str, str] | None:
@@ -76,14 +78,20 @@ def _person_key(record: CleanRecord) -> tuple[str, str] | None:
 def _existing_persons(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
     nik_indexes = {k[0] for k in keys}
     found: dict[tuple[str, str], int] = {}
-    rows = Person.objects.filter(nik_index__in=nik_indexes).values_list("id", "nik_index", "name_index")
+    rows = Person.objects.filter(nik_index__in=nik_indexes).values_list(
+        "id", "nik_index", "name_index"
+    )
     for person_id, nik_idx, name_idx in rows.order_by("id"):
         found.setdefault((nik_idx, name_idx), person_id)
     return found
 
 
 def write_records(
-    records: Sequence[CleanRecord], *, ulp_ids: dict[str, int], idpels: Sequence[str], now: dt.datetime
+    records: Sequence[CleanRecord],
+    *,
+    ulp_ids: dict[str, int],
+    idpels: Sequence[str],
+    now: dt.datetime,
 ) -> list[Account]:
     """Insert persons, premises, accounts, connections and their first terms for `records`.
 
@@ -108,7 +116,9 @@ def write_records(
             birth_date=record.birth_date,
             gender=record.gender,
             email=record.email,
-            email_index=crypto.blind_index(record.email, purpose=Index.EMAIL) if record.email else "",
+            email_index=crypto.blind_index(record.email, purpose=Index.EMAIL)
+            if record.email
+            else "",
             name_index=name_index(record.full_name),
             data_source=record.data_source,
             created_at=now,
@@ -120,11 +130,13 @@ def write_records(
             person_ids[slot] = person.pk
     resolved = [person_ids[s] if isinstance(s, tuple) else new_persons[s].pk for s in person_for]
 
-    words, phones = [], []
+    words: list[PersonNameWord] = []
+    phones: list[PersonPhone] = []
     for slot, person in new_persons.items():
         record = record_of[slot]
         words.extend(
-            PersonNameWord(person_id=person.pk, word_index=w) for w in dict.fromkeys(word_indexes(record.full_name))
+            PersonNameWord(person_id=person.pk, word_index=w)
+            for w in dict.fromkeys(word_indexes(record.full_name))
         )
         for rank, number in enumerate(record.phones):
             phones.append(
@@ -153,7 +165,10 @@ def write_records(
             latitude=r.latitude,
             longitude=r.longitude,
             address_index=address_index(
-                street=r.address.street, rt=r.address.rt, rw=r.address.rw, village_code=r.address.village_code
+                street=r.address.street,
+                rt=r.address.rt,
+                rw=r.address.rw,
+                village_code=r.address.village_code,
             ),
             data_source=r.data_source,
             created_at=now,
@@ -179,7 +194,10 @@ def write_records(
     Account.objects.bulk_create(accounts)
     connections = [
         ServiceConnection(
-            account_id=account.pk, utility=r.utility, meter_number=r.meter_number, connected_on=r.connected_on
+            account_id=account.pk,
+            utility=r.utility,
+            meter_number=r.meter_number,
+            connected_on=r.connected_on,
         )
         for r, account in zip(records, accounts, strict=True)
     ]

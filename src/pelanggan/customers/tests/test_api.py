@@ -33,7 +33,9 @@ def test_create_then_360_masks_personal_data(agent_a: Persona, valid_row: dict[s
     record = agent_a.client().get("/api/v1/customers/531100000001").json()
     assert record["person"]["full_name"] == "Siti Nurhaliza Rahmawati"
     assert record["person"]["nik_masked"] == "3273********0003"
-    assert record["person"]["phones_masked"] == [{"number": "0812****7890", "kind": "mobile", "primary": True}]
+    assert record["person"]["phones_masked"] == [
+        {"number": "0812****7890", "kind": "mobile", "primary": True}
+    ]
     assert record["person"]["gender"] == "F"
     assert record["premise"]["kelurahan"] == "Maleber"
     assert record["premise"]["kecamatan"] == "Andir"
@@ -51,7 +53,9 @@ def test_create_then_360_masks_personal_data(agent_a: Persona, valid_row: dict[s
     assert "81234567890" not in body
 
 
-def test_create_assigns_idpel_from_the_ulp_prefix(agent_a: Persona, valid_row: dict[str, str]) -> None:
+def test_create_assigns_idpel_from_the_ulp_prefix(
+    agent_a: Persona, valid_row: dict[str, str]
+) -> None:
     valid_row["idpel"] = ""
     first = create(agent_a, valid_row)
     valid_row["meter_number"] = "14123456790"
@@ -62,9 +66,18 @@ def test_create_assigns_idpel_from_the_ulp_prefix(agent_a: Persona, valid_row: d
     assert Person.objects.count() == 1
 
 
-def test_create_reports_every_invalid_field_and_writes_nothing(agent_a: Persona, valid_row: dict[str, str]) -> None:
-    valid_row.update({"nik": "3273059907850003", "phone": "+1 202 555 0100", "daya_va": "1000",
-                      "latitude": "40.0", "longitude": "107.0"})  # fmt: skip
+def test_create_reports_every_invalid_field_and_writes_nothing(
+    agent_a: Persona, valid_row: dict[str, str]
+) -> None:
+    valid_row.update(
+        {
+            "nik": "3273059907850003",
+            "phone": "+1 202 555 0100",
+            "daya_va": "1000",
+            "latitude": "40.0",
+            "longitude": "107.0",
+        }
+    )
     audit_before = AuditEvent.objects.count()
     response = create(agent_a, valid_row)
     assert response.status_code == 422
@@ -81,14 +94,18 @@ def test_create_reports_every_invalid_field_and_writes_nothing(agent_a: Persona,
     assert AuditEvent.objects.count() == audit_before
 
 
-def test_nik_must_agree_with_birth_date_and_gender(agent_a: Persona, valid_row: dict[str, str]) -> None:
+def test_nik_must_agree_with_birth_date_and_gender(
+    agent_a: Persona, valid_row: dict[str, str]
+) -> None:
     valid_row["gender"] = "M"
     response = create(agent_a, valid_row)
     assert response.status_code == 422
     assert response.json()["details"]["fields"]["nik"][0]["code"] == "nik_gender_mismatch"
 
 
-def test_duplicate_idpel_and_meter_are_conflicts(agent_a: Persona, valid_row: dict[str, str]) -> None:
+def test_duplicate_idpel_and_meter_are_conflicts(
+    agent_a: Persona, valid_row: dict[str, str]
+) -> None:
     assert create(agent_a, valid_row).status_code == 201
     again = create(agent_a, valid_row)
     assert again.status_code == 409
@@ -108,8 +125,13 @@ def test_search_by_every_kind(agent_a: Persona, valid_row: dict[str, str]) -> No
     by_meter = client.get("/api/v1/customers", {"q": "14123456789"}).json()
     assert [h["idpel"] for h in by_meter["hits"]] == ["531100000001"]
     assert by_meter["hits"][0]["utilities"][0]["daya_va"] == 1300
-    for query, kind in (("3273055207850003", "nik"), ("+62 812 3456 7890", "phone"), ("081234567890", "phone"),
-                        ("nurhaliza siti", "name"), ("RAHMAWATI", "name")):  # fmt: skip
+    for query, kind in (
+        ("3273055207850003", "nik"),
+        ("+62 812 3456 7890", "phone"),
+        ("081234567890", "phone"),
+        ("nurhaliza siti", "name"),
+        ("RAHMAWATI", "name"),
+    ):
         page = post(client, "/api/v1/customers/search", {"q": query}).json()
         assert [h["idpel"] for h in page["hits"]] == ["531100000001"], query
         assert kind in page["query_kinds"]
@@ -125,7 +147,9 @@ def test_personal_data_is_refused_in_the_url(agent_a: Persona, valid_row: dict[s
         assert response.json()["details"]["fields"]["q"][0]["code"] == "personal_data_in_url"
 
 
-def test_other_unit_gets_the_same_answer_as_missing(agent_a: Persona, agent_b: Persona, valid_row: dict[str, str]) -> None:
+def test_other_unit_gets_the_same_answer_as_missing(
+    agent_a: Persona, agent_b: Persona, valid_row: dict[str, str]
+) -> None:
     create(agent_a, valid_row)
     hidden = agent_b.client().get("/api/v1/customers/531100000001")
     missing = agent_b.client().get("/api/v1/customers/531100000099")
@@ -133,23 +157,34 @@ def test_other_unit_gets_the_same_answer_as_missing(agent_a: Persona, agent_b: P
     assert hidden.json() == missing.json()
     search = post(agent_b.client(), "/api/v1/customers/search", {"q": "3273055207850003"}).json()
     assert search["total"] == 0
-    patch = agent_b.client().patch("/api/v1/customers/531100000001/person", data=json.dumps({"full_name": "X Y"}),
-                                   content_type="application/json")  # fmt: skip
+    patch = agent_b.client().patch(
+        "/api/v1/customers/531100000001/person",
+        data=json.dumps({"full_name": "X Y"}),
+        content_type="application/json",
+    )
     assert patch.status_code == 404
     assert Person.objects.get().full_name == "Siti Nurhaliza Rahmawati"
 
 
-def test_supervisor_of_the_up3_sees_its_ulps(agent_a: Persona, supervisor_a: Persona, valid_row: dict[str, str]) -> None:
+def test_supervisor_of_the_up3_sees_its_ulps(
+    agent_a: Persona, supervisor_a: Persona, valid_row: dict[str, str]
+) -> None:
     create(agent_a, valid_row)
     assert supervisor_a.client().get("/api/v1/customers/531100000001").status_code == 200
 
 
-def test_update_person_revalidates_and_audits_without_values(agent_a: Persona, valid_row: dict[str, str]) -> None:
+def test_update_person_revalidates_and_audits_without_values(
+    agent_a: Persona, valid_row: dict[str, str]
+) -> None:
     create(agent_a, valid_row)
     client = agent_a.client()
-    response = client.patch("/api/v1/customers/531100000001/person",
-                            data=json.dumps({"full_name": "Siti Nurhaliza", "phone": "0857 1234 5678", "reason": "KTP"}),
-                            content_type="application/json")  # fmt: skip
+    response = client.patch(
+        "/api/v1/customers/531100000001/person",
+        data=json.dumps(
+            {"full_name": "Siti Nurhaliza", "phone": "0857 1234 5678", "reason": "KTP"}
+        ),
+        content_type="application/json",
+    )
     assert response.status_code == 200, response.content
     assert response.json()["person"]["phones_masked"][0]["number"] == "0857****5678"
     event = AuditEvent.objects.filter(event_type="customers.person.updated").get()
@@ -161,11 +196,22 @@ def test_update_person_revalidates_and_audits_without_values(agent_a: Persona, v
     assert PersonPhone.objects.count() == 1
 
 
-def test_address_change_publishes_event_in_the_same_transaction(agent_a: Persona, valid_row: dict[str, str]) -> None:
+def test_address_change_publishes_event_in_the_same_transaction(
+    agent_a: Persona, valid_row: dict[str, str]
+) -> None:
     create(agent_a, valid_row)
-    body = {"street": "Jl. Pajajaran No. 5", "rt": "1", "rw": "2", "village_code": "3273051002", "reason": "pindah"}
-    response = agent_a.client().put("/api/v1/customers/531100000001/address", data=json.dumps(body),
-                                    content_type="application/json")  # fmt: skip
+    body = {
+        "street": "Jl. Pajajaran No. 5",
+        "rt": "1",
+        "rw": "2",
+        "village_code": "3273051002",
+        "reason": "pindah",
+    }
+    response = agent_a.client().put(
+        "/api/v1/customers/531100000001/address",
+        data=json.dumps(body),
+        content_type="application/json",
+    )
     assert response.status_code == 200, response.content
     assert response.json()["premise"]["kelurahan"] == "Dungus Cariang"
     event = OutboxEvent.objects.get(name="customers.address.changed")
@@ -175,20 +221,37 @@ def test_address_change_publishes_event_in_the_same_transaction(agent_a: Persona
     assert Premise.objects.get().street == "Jl. Pajajaran No. 5"
 
 
-def test_rejected_address_change_changes_nothing(agent_a: Persona, valid_row: dict[str, str]) -> None:
+def test_rejected_address_change_changes_nothing(
+    agent_a: Persona, valid_row: dict[str, str]
+) -> None:
     create(agent_a, valid_row)
-    body = {"street": "Jl. Pajajaran No. 5", "rt": "1", "rw": "2", "village_code": "3273999999", "reason": "pindah"}
-    response = agent_a.client().put("/api/v1/customers/531100000001/address", data=json.dumps(body),
-                                    content_type="application/json")  # fmt: skip
+    body = {
+        "street": "Jl. Pajajaran No. 5",
+        "rt": "1",
+        "rw": "2",
+        "village_code": "3273999999",
+        "reason": "pindah",
+    }
+    response = agent_a.client().put(
+        "/api/v1/customers/531100000001/address",
+        data=json.dumps(body),
+        content_type="application/json",
+    )
     assert response.status_code == 422
     assert response.json()["details"]["fields"]["village_code"][0]["code"] == "village_code_unknown"
     assert Premise.objects.get().village_code == "3273051001"
     assert not OutboxEvent.objects.filter(name="customers.address.changed").exists()
 
 
-def test_power_change_closes_one_period_and_opens_the_next(supervisor_a: Persona, valid_row: dict[str, str]) -> None:
+def test_power_change_closes_one_period_and_opens_the_next(
+    supervisor_a: Persona, valid_row: dict[str, str]
+) -> None:
     create(supervisor_a, valid_row)
-    body = {"effective_at": "2026-11-01T00:00:00+07:00", "reason": "PD 1300 -> 2200", "daya_va": 2200}
+    body = {
+        "effective_at": "2026-11-01T00:00:00+07:00",
+        "reason": "PD 1300 -> 2200",
+        "daya_va": 2200,
+    }
     response = post(supervisor_a.client(), "/api/v1/customers/531100000001/terms", body)
     assert response.status_code == 200, response.content
     terms = response.json()["connections"][0]["terms"]
@@ -196,8 +259,11 @@ def test_power_change_closes_one_period_and_opens_the_next(supervisor_a: Persona
     assert terms[0]["valid_to"] is None
     assert terms[1]["valid_to"] == terms[0]["valid_from"]
     assert ServiceTerms.objects.filter(valid_to__isnull=True).count() == 1
-    bad = post(supervisor_a.client(), "/api/v1/customers/531100000001/terms",
-               {"effective_at": "2026-11-02T00:00:00+07:00", "reason": "x", "daya_va": 3500})  # fmt: skip
+    bad = post(
+        supervisor_a.client(),
+        "/api/v1/customers/531100000001/terms",
+        {"effective_at": "2026-11-02T00:00:00+07:00", "reason": "x", "daya_va": 3500},
+    )
     assert bad.status_code == 422
     assert bad.json()["details"]["fields"]["daya_va"][0]["code"] == "daya_outside_tariff_group"
     assert ServiceTerms.objects.count() == 2
@@ -215,11 +281,25 @@ def test_agent_cannot_change_terms(agent_a: Persona, valid_row: dict[str, str]) 
 def test_consents_assets_and_programmes(agent_a: Persona, valid_row: dict[str, str]) -> None:
     create(agent_a, valid_row)
     client = agent_a.client()
-    post(client, "/api/v1/customers/531100000001/consents", {"purpose": "marketing", "channel": "counter"})
-    post(client, "/api/v1/customers/531100000001/assets", {"kind": "rooftop_pv", "capacity_kwp": "3.300",
-                                                           "export_meter_number": "45012345678"})  # fmt: skip
-    record = post(client, "/api/v1/customers/531100000001/programmes",
-                  {"programme_code": "HEMAT-2026", "programme_name": "Hemat Energi Rumah Tangga", "enrolled_on": "2026-10-01"}).json()  # fmt: skip
+    post(
+        client,
+        "/api/v1/customers/531100000001/consents",
+        {"purpose": "marketing", "channel": "counter"},
+    )
+    post(
+        client,
+        "/api/v1/customers/531100000001/assets",
+        {"kind": "rooftop_pv", "capacity_kwp": "3.300", "export_meter_number": "45012345678"},
+    )
+    record = post(
+        client,
+        "/api/v1/customers/531100000001/programmes",
+        {
+            "programme_code": "HEMAT-2026",
+            "programme_name": "Hemat Energi Rumah Tangga",
+            "enrolled_on": "2026-10-01",
+        },
+    ).json()
     assert record["assets"][0]["capacity_kwp"] == "3.300"
     assert record["programmes"][0]["code"] == "HEMAT-2026"
     assert record["consents"][0]["purpose"] == "marketing"
@@ -228,22 +308,31 @@ def test_consents_assets_and_programmes(agent_a: Persona, valid_row: dict[str, s
     assert withdrawn["consents"][0]["withdrawn_at"] is not None
 
 
-@pytest.mark.parametrize(("method", "url"), [
-    ("get", "/api/v1/customers?q=531100000001"),
-    ("get", "/api/v1/customers/531100000001"),
-    ("post", "/api/v1/customers/search"),
-    ("post", "/api/v1/customers"),
-    ("get", "/api/v1/customers/quality"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", "/api/v1/customers?q=531100000001"),
+        ("get", "/api/v1/customers/531100000001"),
+        ("post", "/api/v1/customers/search"),
+        ("post", "/api/v1/customers"),
+        ("get", "/api/v1/customers/quality"),
+    ],
+)
 def test_anonymous_is_refused(db: Any, method: str, url: str) -> None:
     from django.test import Client
 
-    response = getattr(Client(), method)(url, data="{}", content_type="application/json") if method == "post" else Client().get(url)
+    response = (
+        getattr(Client(), method)(url, data="{}", content_type="application/json")
+        if method == "post"
+        else Client().get(url)
+    )
     assert response.status_code == 401
     assert response.json()["code"] == "unauthenticated"
 
 
-def test_auditor_cannot_read_customers(auditor: Persona, agent_a: Persona, valid_row: dict[str, str]) -> None:
+def test_auditor_cannot_read_customers(
+    auditor: Persona, agent_a: Persona, valid_row: dict[str, str]
+) -> None:
     create(agent_a, valid_row)
     assert auditor.client().get("/api/v1/customers/531100000001").status_code == 403
     assert auditor.client().get("/api/v1/customers/quality").status_code == 200

@@ -47,8 +47,10 @@ def test_all_or_nothing_with_line_column_reason(tmp_path: Path, units, valid_row
     assert not report.committed
     assert (report.rows_total, report.rows_created, report.rows_rejected) == (5, 0, 2)
     assert [(p.line, p.column, p.code) for p in report.problems] == [
-        (4, "nik", "nik_bad_length"), (6, "daya_va", "daya_not_standard"), (6, "phone", "phone_not_indonesian"),
-    ]  # fmt: skip
+        (4, "nik", "nik_bad_length"),
+        (6, "daya_va", "daya_not_standard"),
+        (6, "phone", "phone_not_indonesian"),
+    ]
     assert Account.objects.count() == 0
     assert Person.objects.count() == 0
     with report.report_path.open() as handle:  # type: ignore[union-attr]
@@ -66,10 +68,16 @@ def test_partial_loads_good_rows_and_reports_the_rest(tmp_path: Path, units, val
     report = import_dil(path=source, partial=True, actor=SYSTEM)
     assert report.committed
     assert (report.rows_created, report.rows_rejected) == (2, 2)
-    assert sorted(Account.objects.values_list("idpel", flat=True)) == [rows[0]["idpel"], rows[2]["idpel"]]
+    assert sorted(Account.objects.values_list("idpel", flat=True)) == [
+        rows[0]["idpel"],
+        rows[2]["idpel"],
+    ]
     with report.report_path.open() as handle:  # type: ignore[union-attr]
         rejected = list(csv.DictReader(handle))
-    assert [(r["line"], r["idpel"]) for r in rejected] == [("3", rows[1]["idpel"]), ("5", rows[0]["idpel"])]
+    assert [(r["line"], r["idpel"]) for r in rejected] == [
+        ("3", rows[1]["idpel"]),
+        ("5", rows[0]["idpel"]),
+    ]
     assert "ulp_unknown" in rejected[0]["errors"]
     assert "idpel_duplicate_in_file" in rejected[1]["errors"]
 
@@ -93,9 +101,11 @@ def test_changed_row_for_an_existing_idpel_is_refused(tmp_path: Path, units, val
 
 
 def test_header_problems_abort(tmp_path: Path, units, valid_row) -> None:  # type: ignore[no-untyped-def]
-    columns = tuple(c for c in DIL_COLUMNS if c != "meter_number") + ("warna",)
+    columns = (*(c for c in DIL_COLUMNS if c != "meter_number"), "warna")
     row = {c: valid_row.get(c, "") for c in columns}
-    result = CliRunner().invoke(app, ["customers", "import", str(write(tmp_path / "x.csv", [row], columns))])
+    result = CliRunner().invoke(
+        app, ["customers", "import", str(write(tmp_path / "x.csv", [row], columns))]
+    )
     assert result.exit_code == 2
     assert "meter_number" in result.output
     assert "warna" in result.output
@@ -105,9 +115,11 @@ def test_header_problems_abort(tmp_path: Path, units, valid_row) -> None:  # typ
 def test_cli_import_and_quality_report(tmp_path: Path, units, valid_row) -> None:  # type: ignore[no-untyped-def]
     rows = rows_from(valid_row, 4)
     rows[1]["full_name"] = "Budi Santoso"
-    rows[1]["nik"] = rows[0]["nik"]            # same NIK, different name → finding, not a merge
+    rows[1]["nik"] = rows[0]["nik"]  # same NIK, different name → finding, not a merge
     rows[1]["gender"], rows[1]["birth_date"] = "F", "1985-07-12"
-    rows[2]["phone"] = rows[3]["phone"] = "081299990000"  # same NIK? no: different persons share a phone
+    rows[2]["phone"] = rows[3]["phone"] = (
+        "081299990000"  # same NIK? no: different persons share a phone
+    )
     rows[3]["email"] = ""
     runner = CliRunner()
     result = runner.invoke(app, ["customers", "import", str(write(tmp_path / "dil.csv", rows))])
@@ -136,6 +148,10 @@ def test_scan_resolves_findings_that_disappear(tmp_path: Path, units, valid_row,
     rows[1]["street"] = "Jl. Lain No. 9"
     import_dil(path=write(tmp_path / "dil.csv", rows), partial=False, actor=SYSTEM)
     assert scan_data_quality(actor=SYSTEM).open_findings == {"shared_phone": 1}
-    update_person(idpel=rows[1]["idpel"], change=PersonChange(phone="081311112222"), principal=principal_of(agent_a))
+    update_person(
+        idpel=rows[1]["idpel"],
+        change=PersonChange(phone="081311112222"),
+        principal=principal_of(agent_a),
+    )
     result = scan_data_quality(actor=SYSTEM)
     assert (result.open_findings, result.resolved) == ({}, 1)

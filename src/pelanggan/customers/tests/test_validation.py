@@ -659,7 +659,7 @@ def test_validate_address_by_code() -> None:
 
 def test_validate_address_by_names_gives_official_names() -> None:
     address = validate_address(
-        street="Jl. Kebon Sirih 1", rt=3, rw="rt.004", provinsi="dki jakarta",
+        street="Jl. Kebon Sirih 1", rt=3, rw="Rw.004", provinsi="dki jakarta",
         kabupaten_kota="Jakarta Pusat", kecamatan="gambir", kelurahan="GAMBIR",
     )  # fmt: skip
     assert address == Address(
@@ -711,6 +711,7 @@ def test_validate_address_postal_code() -> None:
         ({"rt": "1000"}, "rt", "rt_invalid"),
         ({"rt": "1a"}, "rt", "rt_invalid"),
         ({"rw": -1}, "rw", "rw_invalid"),
+        ({"rw": "RT 02"}, "rw", "rw_invalid"),
         ({"rw": None}, "rw", "address_incomplete"),
         ({"village_code": None}, "village_code", "address_incomplete"),
         ({"village_code": "317101100"}, "village_code", "village_code_invalid"),

@@ -26,7 +26,10 @@ WARNING_POSTAL_CODE_DIFFERS = "postal_code_differs_from_village"
 
 _WHITESPACE = re.compile(r"\s+")
 # "RT 01", "Rt.1", "rw/005": the unit's name may come along with the number.
-_UNIT_NUMBER = re.compile(r"(?:r[tw]\s*[./]?\s*)?([0-9]{1,3})", re.IGNORECASE)
+_UNIT_NUMBER = {
+    unit: re.compile(rf"(?:{unit}\s*[./]?\s*)?([0-9]{{1,3}})", re.IGNORECASE)
+    for unit in ("rt", "rw")
+}
 _NAME_FIELDS = ("provinsi", "kabupaten_kota", "kecamatan", "kelurahan")
 # English and Indonesian labels of each field, for messages.
 _LABELS = {
@@ -90,7 +93,7 @@ def _unit(value: str | int | None, field_name: str) -> str:
     """RT or RW as three digits, 001-999."""
     if value is None or _blank(value):
         raise _incomplete(field_name)
-    found = _UNIT_NUMBER.fullmatch(str(value).strip())
+    found = _UNIT_NUMBER[field_name].fullmatch(str(value).strip())
     if found is None or int(found.group(1)) == 0:
         label = _LABELS[field_name][0]
         raise FieldError(

@@ -1,7 +1,7 @@
 """Utility identifiers and small structured fields of the customer master.
 
 * IDPEL (ID pelanggan): PLN's 12-digit customer number, printed on the meter and the bill.
-* Meter numbers: a prepaid electricity meter number has 11 digits (it is also the token key);
+* Meter numbers: a prepaid electricity meter number has 11 digits (tokens are bought for it);
   postpaid electricity meters and water meters carry manufacturer serials of varying shape.
 * Daya (contracted power, VA): one of PLN's standard steps, which follow the breaker sizes.
 * Coordinates of a premise, postal codes and e-mail addresses.
@@ -32,18 +32,20 @@ _SPACES = re.compile(r"\s+")
 SINGLE_PHASE_DAYA_VA: tuple[int, ...] = (
     450, 900, 1_300, 2_200, 3_500, 4_400, 5_500, 7_700, 11_000, 13_900, 17_600, 22_000,
 )  # fmt: skip
-# Three phase: 3 x 6 A ... 3 x 300 A. Above 197 kVA a supply is normally medium voltage (TM) with
-# a freely contracted kVA, which these low-voltage steps do not cover.
+# Three phase: 3 x 6 A ... 3 x 300 A. Larger supplies are medium voltage (TM) with a contracted
+# kVA outside these steps (domain rules 1.6: low voltage above 197 kVA only for R-3); they are
+# not covered here.
 THREE_PHASE_DAYA_VA: tuple[int, ...] = (
     3_900, 6_600, 10_600, 13_200, 16_500, 23_000, 33_000, 41_500, 53_000, 66_000, 82_500,
     105_000, 131_000, 147_000, 164_000, 197_000,
 )  # fmt: skip
 STANDARD_DAYA_VA: tuple[int, ...] = tuple(sorted(SINGLE_PHASE_DAYA_VA + THREE_PHASE_DAYA_VA))
 
-# Bounding box of Indonesia, degrees WGS84, with a small margin: north Weh island (Sabang, about
-# 6.08 N) and the Miangas/Natuna outliers; south Pamana/Rote (about -11.0); west Aceh's Breueh
-# island (about 95.0 E); east the Papua New Guinea border (141.0 E). A box also takes in parts of
-# Malaysia, Timor-Leste and the sea; it catches swapped or garbled coordinates, not the border.
+# Bounding box of Indonesia, degrees WGS84, with a margin of about 0.2 degrees around the extreme
+# points: north Rondo island off Weh (about 6.08 N), south Pamana off Rote (about 11.0 S), west
+# Benggala island off Aceh (about 94.97 E), east the Papua New Guinea border (about 141.02 E).
+# The box also takes in Singapore, parts of Malaysia, Timor-Leste and much sea: it catches
+# swapped, garbled or zero coordinates, not the border.
 LATITUDE_RANGE = (Decimal("-11.2"), Decimal("6.3"))
 LONGITUDE_RANGE = (Decimal("94.7"), Decimal("141.2"))
 _COORDINATE_STEP = Decimal("0.000001")  # about 0.11 m; finer is noise for a premise

@@ -93,6 +93,9 @@ def name_words(value: str) -> list[str]:
             continue
         for part in _WORD_SEPARATORS.split(token):
             word = part.replace("'", "")
+            # A title can also surface only after splitting ("DR/" -> "dr").
+            if word in _TITLE_KEYS:
+                continue
             if len(word) >= _MIN_WORD_LENGTH and word not in words:
                 words.append(word)
     return words

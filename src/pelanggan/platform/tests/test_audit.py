@@ -16,8 +16,16 @@ audit.register("tests.thing.changed", "Test event", personal_fields=["full_name"
 
 def _write(n: int) -> None:
     for i in range(n):
-        audit.record("tests.thing.changed", actor=ACTOR, subject_type="thing", subject_ids=[i],
-                     changes={"full_name": audit.change("Budi", "Budi Santoso"), "daya_va": audit.change(900, 1300)})  # fmt: skip
+        audit.record(
+            "tests.thing.changed",
+            actor=ACTOR,
+            subject_type="thing",
+            subject_ids=[i],
+            changes={
+                "full_name": audit.change("Budi", "Budi Santoso"),
+                "daya_va": audit.change(900, 1300),
+            },
+        )
 
 
 def test_unknown_event_types_are_refused() -> None:
@@ -73,7 +81,10 @@ def test_verify_finds_a_rehashed_forgery() -> None:
     row = AuditEvent.objects.get(seq=2)
     row.reason = "forged"
     forged = audit.row_hash(prev_hash=row.prev_hash, content=audit._content(row))
-    _sql("UPDATE platform_auditevent SET reason = %s, row_hash = %s WHERE seq = %s", ["forged", forged, 2])
+    _sql(
+        "UPDATE platform_auditevent SET reason = %s, row_hash = %s WHERE seq = %s",
+        ["forged", forged, 2],
+    )
     report = audit.verify_chain()
     assert (report.first_broken_seq, report.problem) == (3, "link to the previous row is broken")
 

@@ -82,8 +82,14 @@ def test_database_holds_no_plain_personal_data(agent_a, valid_row) -> None:  # t
     register_customer(data=valid_row, principal=principal_of(agent_a))
     secrets = ["3273055207850003", "Nurhaliza", "81234567890", "Rajawali", "siti.rahma", "-6.905"]
     with connection.cursor() as cursor:
-        for table in ("customers_person", "customers_personphone", "customers_premise", "customers_personnameword",
-                      "platform_auditevent", "platform_outboxevent"):  # fmt: skip
+        for table in (
+            "customers_person",
+            "customers_personphone",
+            "customers_premise",
+            "customers_personnameword",
+            "platform_auditevent",
+            "platform_outboxevent",
+        ):
             cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 - fixed table names
             dump = repr(cursor.fetchall())
             for secret in secrets:

@@ -47,9 +47,13 @@ def test_committed_events_are_delivered_after_commit() -> None:
 
 
 def test_rolled_back_change_sends_nothing() -> None:
-    with pytest.raises(ZeroDivisionError), transaction.atomic():
-        outbox.publish("tests.thing.happened", {"n": "never"})
-        1 / 0  # noqa: B018
+    def change_then_fail() -> None:
+        with transaction.atomic():
+            outbox.publish("tests.thing.happened", {"n": "never"})
+            raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        change_then_fail()
     assert OutboxEvent.objects.count() == 0
     outbox.dispatch_due()
     assert received == []
@@ -98,7 +102,9 @@ def test_a_handler_failure_rolls_back_only_its_own_writes() -> None:
 
     @outbox.subscribe("tests.other.happened", "tests.half_writer")
     def half_writer(event: outbox.DeliveredEvent) -> None:
-        audit.record("tests.handler.wrote", actor=audit.Actor.system(), subject_type="t", subject_ids=[1])
+        audit.record(
+            "tests.handler.wrote", actor=audit.Actor.system(), subject_type="t", subject_ids=[1]
+        )
         raise ValueError("after writing")
 
     try:
@@ -107,6 +113,8 @@ def test_a_handler_failure_rolls_back_only_its_own_writes() -> None:
         from pelanggan.platform.models import AuditEvent
 
         assert not AuditEvent.objects.filter(event_type="tests.handler.wrote").exists()
-        assert OutboxDelivery.objects.get(handler="tests.half_writer").status == DeliveryStatus.PENDING
+        assert (
+            OutboxDelivery.objects.get(handler="tests.half_writer").status == DeliveryStatus.PENDING
+        )
     finally:
         outbox.unsubscribe("tests.other.happened", "tests.half_writer")

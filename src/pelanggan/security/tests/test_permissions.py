@@ -20,10 +20,15 @@ def _operations():  # type: ignore[no-untyped-def]
 def test_every_api_operation_declares_a_permission() -> None:
     operations = list(_operations())
     assert len(operations) >= 14
-    missing = [name for name, func in operations if getattr(func, "required_permission", None) is None]
+    missing = [
+        name for name, func in operations if getattr(func, "required_permission", None) is None
+    ]
     assert missing == []
-    unknown = [name for name, func in operations
-               if func.required_permission != PUBLIC and func.required_permission not in ALL_PERMISSIONS]  # fmt: skip
+    unknown = [
+        name
+        for name, func in operations
+        if func.required_permission != PUBLIC and func.required_permission not in ALL_PERMISSIONS
+    ]
     assert unknown == []
 
 
