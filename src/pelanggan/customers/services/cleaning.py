@@ -150,15 +150,18 @@ def _date(c: _Collector, row: Mapping[str, Any], column: str) -> dt.date | None:
         return None
 
 
+_CHOICE_VALUES: dict[type, frozenset[str]] = {}
+
+
 def _choice(c: _Collector, row: Mapping[str, Any], column: str, choices: Any, default: str) -> str:
+    allowed = _CHOICE_VALUES.get(choices)
+    if allowed is None:
+        allowed = _CHOICE_VALUES[choices] = frozenset(choices.values)
     raw = _text(row, column) or default
-    if raw not in choices.values:
-        c.add(
-            column,
-            "choice_invalid",
-            f"{column} must be one of: {', '.join(choices.values)}",
-            f"{column} harus salah satu dari: {', '.join(choices.values)}",
-        )
+    if raw not in allowed:
+        listed = ", ".join(choices.values)
+        c.add(column, "choice_invalid", f"{column} must be one of: {listed}",
+              f"{column} harus salah satu dari: {listed}")  # fmt: skip
     return raw
 
 

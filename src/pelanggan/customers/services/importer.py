@@ -10,8 +10,11 @@ same file twice changes nothing.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterator
+import multiprocessing
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,17 +24,15 @@ from pelanggan.customers.models import Account, ImportRun, ServiceConnection
 from pelanggan.customers.services.cleaning import (
     DIL_COLUMNS,
     REQUIRED_COLUMNS,
-    CleanRecord,
     Problem,
     RecordInvalid,
     clean_record,
 )
-from pelanggan.customers.services.writer import record_fingerprint, write_records
+from pelanggan.customers.services.writer import PreparedRecord, insert_prepared, prepare
 from pelanggan.platform import audit, clock
 from pelanggan.security.selectors import ulp_ids_by_code
 
 BATCH_SIZE = 2000
-_LOOKUP_CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -89,9 +90,51 @@ class HeaderInvalid(Exception):
         self.problems = problems
 
 
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+PARALLEL_THRESHOLD = 5_000
+
+
+class _Rollback(Exception):
+    """Raised inside the transaction to undo an all-or-nothing import that found bad rows."""
+
+
+Checked = tuple[PreparedRecord | None, list[Problem]]
+
+
+def _check_chunk(job: tuple[list[tuple[int, dict[str, str]]], dt.date]) -> list[Checked]:
+    """Validate, encrypt and index a chunk of rows (runs in a worker process or inline)."""
+    rows, today = job
+    checked: list[Checked] = []
+    for _, raw in rows:
+        if raw.get("__too_many_fields__"):
+            checked.append(
+                (None, [Problem("", "too_many_fields", "The row has more fields than the header")])
+            )
+            continue
+        try:
+            record = clean_record(raw, today=today)
+        except RecordInvalid as exc:
+            checked.append((None, exc.problems))
+            continue
+        if not record.idpel:
+            checked.append(
+                (None, [Problem("idpel", "required", "idpel is required in a DIL extract")])
+            )
+            continue
+        checked.append((prepare(record, idpel=record.idpel), []))
+    return checked
+
+
+def _checked_chunks(
+    chunks: list[list[tuple[int, dict[str, str]]]], today: dt.date, workers: int
+) -> Iterator[list[Checked]]:
+    if workers <= 1 or len(chunks) <= 1:
+        for chunk in chunks:
+            yield _check_chunk((chunk, today))
+        return
+    # fork: children inherit the configured app and key ring and never touch the database.
+    context = multiprocessing.get_context("fork")
+    with context.Pool(processes=workers) as pool:
+        yield from pool.imap(_check_chunk, [(chunk, today) for chunk in chunks])
 
 
 def import_dil(
@@ -101,8 +144,14 @@ def import_dil(
     actor: audit.Actor,
     report_path: Path | None = None,
     batch_size: int = BATCH_SIZE,
+    workers: int | None = None,
 ) -> ImportReport:
-    """Validate the whole file, then write it (or its good rows) in one transaction."""
+    """Validate every row, then write the file (or its good rows) in one transaction.
+
+    Validation and encryption run in `workers` processes (default: one per CPU for files of
+    5,000 rows or more) while this process writes; an all-or-nothing import that meets a bad row
+    stops writing, keeps validating to report every problem, and rolls back.
+    """
     started = clock.now()
     report = ImportReport(file_name=path.name)
     try:
@@ -115,157 +164,124 @@ def import_dil(
         report.problems = [RowProblem(1, "", "encoding", "The file is not UTF-8 text")]
         raise ImportAborted(report) from exc
     report.rows_total = len(raw_rows)
-    today = clock.today_wib()
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(raw_rows) >= PARALLEL_THRESHOLD else 0
     ulps = ulp_ids_by_code()
-    valid: list[tuple[int, CleanRecord, dict[str, str]]] = []
-    rejected: list[tuple[int, dict[str, str]]] = []
-    problems: list[RowProblem] = []
-
-    def reject(line: int, raw: dict[str, str], found: list[Problem]) -> None:
-        problems.extend(RowProblem(line, p.column, p.code, p.message) for p in found)
-        rejected.append((line, raw))
-
-    seen_idpel: set[str] = set()
-    seen_meter: set[tuple[str, str]] = set()
-    for line, raw in raw_rows:
-        if raw.pop("__too_many_fields__", None):
-            reject(
-                line,
-                raw,
-                [Problem("", "too_many_fields", "The row has more fields than the header")],
-            )
-            continue
-        try:
-            record = clean_record(raw, today=today)
-        except RecordInvalid as exc:
-            reject(line, raw, exc.problems)
-            continue
-        found = []
-        if not record.idpel:
-            found.append(Problem("idpel", "required", "idpel is required in a DIL extract"))
-        elif record.idpel in seen_idpel:
-            found.append(
-                Problem("idpel", "idpel_duplicate_in_file", "The IDPEL appears earlier in the file")
-            )
-        if record.ulp_code not in ulps:
-            found.append(Problem("ulp_code", "ulp_unknown", "Unknown service unit (ULP)"))
-        meter_key = (record.utility, record.meter_number)
-        if meter_key in seen_meter:
-            found.append(
-                Problem(
-                    "meter_number",
-                    "meter_duplicate_in_file",
-                    "The meter number appears earlier in the file",
-                )
-            )
-        if found:
-            reject(line, raw, found)
-            continue
-        seen_idpel.add(record.idpel or "")
-        seen_meter.add(meter_key)
-        valid.append((line, record, raw))
-
-    fresh = _against_database(valid, report, reject)
-    report.rows_rejected = len(rejected)
-    report.problems = sorted(problems, key=lambda p: (p.line, p.column))
-    if rejected and not partial:
-        report.report_path = _write_report(report, path, report_path, rejected, partial)
-        report.seconds = (clock.now() - started).total_seconds()
-        return report
-    with transaction.atomic():
-        for start in range(0, len(fresh), batch_size):
-            batch = [record for _, record, _ in fresh[start : start + batch_size]]
-            write_records(batch, ulp_ids=ulps, idpels=[r.idpel or "" for r in batch], now=started)
-        report.rows_created = len(fresh)
-        report.committed = True
-        digest = _sha256(path)
-        ImportRun.objects.create(
-            file_sha256=digest,
-            file_name=path.name[:255],
-            mode="partial" if partial else "all",
-            rows_total=report.rows_total,
-            rows_created=report.rows_created,
-            rows_unchanged=report.rows_unchanged,
-            rows_rejected=report.rows_rejected,
-            started_at=started,
-            finished_at=clock.now(),
-            actor_label=actor.label,
-        )
-        audit.record(
-            "customers.import.completed",
-            actor=actor,
-            subject_type="import",
-            subject_ids=[digest[:16]],
-            changes={
-                "created": report.rows_created,
-                "unchanged": report.rows_unchanged,
-                "rejected": report.rows_rejected,
-                "mode": "partial" if partial else "all",
-            },
-        )
-    if rejected:
-        report.report_path = _write_report(report, path, report_path, rejected, partial)
+    chunks = [raw_rows[i : i + batch_size] for i in range(0, len(raw_rows), batch_size)]
+    state = _State(ulps=ulps)
+    try:
+        with transaction.atomic():
+            for chunk, checked in zip(
+                chunks, _checked_chunks(chunks, clock.today_wib(), workers), strict=True
+            ):
+                fresh = state.screen(chunk, checked, report)
+                if state.rejected and not partial:
+                    continue  # keep validating to report every problem; nothing more is written
+                insert_prepared(fresh, ulp_ids=ulps, now=started)
+                report.rows_created += len(fresh)
+            if state.rejected and not partial:
+                raise _Rollback
+            report.committed = True
+            digest = _sha256(path)
+            ImportRun.objects.create(
+                file_sha256=digest, file_name=path.name[:255], mode="partial" if partial else "all",
+                rows_total=report.rows_total, rows_created=report.rows_created,
+                rows_unchanged=report.rows_unchanged, rows_rejected=len(state.rejected),
+                started_at=started, finished_at=clock.now(), actor_label=actor.label,
+            )  # fmt: skip
+            audit.record(
+                "customers.import.completed", actor=actor, subject_type="import",
+                subject_ids=[digest[:16]],
+                changes={"created": report.rows_created, "unchanged": report.rows_unchanged,
+                         "rejected": len(state.rejected), "mode": "partial" if partial else "all"},
+            )  # fmt: skip
+    except _Rollback:
+        report.rows_created = 0
+        report.committed = False
+    report.rows_rejected = len(state.rejected)
+    report.problems = sorted(state.problems, key=lambda p: (p.line, p.column))
+    if state.rejected:
+        report.report_path = _write_report(report, path, report_path, state.rejected, partial)
     report.seconds = (clock.now() - started).total_seconds()
     return report
 
 
-Valid = list[tuple[int, CleanRecord, dict[str, str]]]
+@dataclass
+class _State:
+    """Checks across rows and against the database, in file order."""
 
+    ulps: dict[str, int]
+    seen_idpel: set[str] = field(default_factory=set)
+    seen_meter: set[tuple[object, object]] = field(default_factory=set)
+    rejected: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
 
-def _against_database(
-    valid: Valid, report: ImportReport, reject: Callable[[int, dict[str, str], list[Problem]], None]
-) -> Valid:
-    """Split valid rows into new ones, unchanged re-imports and conflicts with stored data."""
-    idpels = [record.idpel or "" for _, record, _ in valid]
-    stored: dict[str, str] = {}
-    for chunk in _chunks(idpels, _LOOKUP_CHUNK):
-        stored.update(
-            Account.objects.filter(idpel__in=chunk).values_list("idpel", "source_fingerprint")
-        )
-    meters = [record.meter_number for _, record, _ in valid]
-    live: dict[tuple[str, str], str] = {}
-    for chunk in _chunks(meters, _LOOKUP_CHUNK):
-        rows = ServiceConnection.objects.filter(
-            meter_number__in=chunk, disconnected_on__isnull=True
-        )
-        live.update(
-            {(u, m): i for u, m, i in rows.values_list("utility", "meter_number", "account__idpel")}
-        )
-    fresh = []
-    for line, record, raw in valid:
-        if record.idpel in stored:
-            if stored[record.idpel] == record_fingerprint(record):
-                report.rows_unchanged += 1
-            else:
-                reject(
-                    line,
-                    raw,
-                    [
-                        Problem(
-                            "idpel",
-                            "idpel_registered_with_other_data",
-                            "The IDPEL is already registered with different data; "
-                            "change it through the API or console",
-                        )
-                    ],
-                )
-            continue
-        holder = live.get((record.utility, record.meter_number))
-        if holder is not None:
-            reject(
-                line,
-                raw,
-                [
+    def reject(self, line: int, raw: dict[str, str], found: list[Problem]) -> None:
+        raw.pop("__too_many_fields__", None)
+        self.problems.extend(RowProblem(line, p.column, p.code, p.message) for p in found)
+        self.rejected.append((line, raw))
+
+    def screen(
+        self, chunk: list[tuple[int, dict[str, str]]], checked: list[Checked], report: ImportReport
+    ) -> list[PreparedRecord]:
+        candidates: list[tuple[int, dict[str, str], PreparedRecord]] = []
+        for (line, raw), (prepared, found) in zip(chunk, checked, strict=True):
+            if prepared is None:
+                self.reject(line, raw, found)
+                continue
+            found = []
+            if prepared.idpel in self.seen_idpel:
+                found.append(
                     Problem(
-                        "meter_number",
-                        "meter_taken",
-                        "The meter number is on another live connection",
+                        "idpel", "idpel_duplicate_in_file", "The IDPEL appears earlier in the file"
                     )
-                ],
-            )
-            continue
-        fresh.append((line, record, raw))
-    return fresh
+                )
+            if prepared.ulp_code not in self.ulps:
+                found.append(Problem("ulp_code", "ulp_unknown", "Unknown service unit (ULP)"))
+            meter_key = (prepared.connection[0], prepared.connection[1])
+            if meter_key in self.seen_meter:
+                found.append(Problem("meter_number", "meter_duplicate_in_file",
+                                     "The meter number appears earlier in the file"))  # fmt: skip
+            if found:
+                self.reject(line, raw, found)
+                continue
+            self.seen_idpel.add(prepared.idpel)
+            self.seen_meter.add(meter_key)
+            candidates.append((line, raw, prepared))
+        return self._against_database(candidates, report)
+
+    def _against_database(
+        self, candidates: list[tuple[int, dict[str, str], PreparedRecord]], report: ImportReport
+    ) -> list[PreparedRecord]:
+        idpels = [p.idpel for _, _, p in candidates]
+        stored = dict(
+            Account.objects.filter(idpel__in=idpels).values_list("idpel", "source_fingerprint")
+        )
+        meters = [str(p.connection[1]) for _, _, p in candidates]
+        live = set(
+            ServiceConnection.objects.filter(meter_number__in=meters, disconnected_on__isnull=True)
+            .values_list("utility", "meter_number")
+        )  # fmt: skip
+        fresh = []
+        for line, raw, prepared in candidates:
+            if prepared.idpel in stored:
+                if stored[prepared.idpel] == prepared.account[2]:
+                    report.rows_unchanged += 1
+                else:
+                    self.reject(line, raw, [Problem(
+                        "idpel", "idpel_registered_with_other_data",
+                        "The IDPEL is already registered with different data; "
+                        "change it through the API or console",
+                    )])  # fmt: skip
+                continue
+            if prepared.connection[:2] in live:
+                taken = Problem(
+                    "meter_number", "meter_taken", "The meter number is on another live connection"
+                )
+                self.reject(line, raw, [taken])
+                continue
+            fresh.append(prepared)
+        return fresh
 
 
 def _sha256(path: Path) -> str:

@@ -1,18 +1,24 @@
-"""Bulk writer of validated customer records: the one path by which customers are created.
+"""Writing validated customer records: the one path by which customers are created.
 
-Registration through the API or console writes a batch of one; the DIL import writes batches of
-thousands. Either way a person with the same NIK and the same name is reused (one owner, several
-accounts); the same NIK under a different name is a separate person and a data-quality finding,
-never a silent merge.
+Registration writes a batch of one, the DIL import batches of thousands. The work is split in
+two so an import can spread it over processes:
+
+- `prepare` (pure given the key ring; runs in worker processes) encrypts personal data and
+  computes blind indexes and the record fingerprint;
+- `insert_prepared` (the database transaction, one process) resolves owners and inserts.
+
+A person with the same NIK and the same name is reused (one owner, several accounts); the same
+NIK under a different name is a separate person and a data-quality finding, never a merge.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
-import json
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from pelanggan.customers.models import (
     Account,
@@ -26,6 +32,7 @@ from pelanggan.customers.models import (
 from pelanggan.customers.services.cleaning import CleanRecord
 from pelanggan.customers.validation import name_words, normalize_name, phone_kind
 from pelanggan.platform import crypto
+from pelanggan.platform.bulk import db_value, insert_rows
 from pelanggan.platform.clock import WIB
 
 
@@ -63,27 +70,186 @@ def address_index(*, street: str, rt: str, rw: str, village_code: str) -> str:
 
 
 def record_fingerprint(record: CleanRecord) -> str:
-    canonical = json.dumps(asdict(record), sort_keys=True, default=str)
-    return crypto.blind_index(
-        hashlib.sha256(canonical.encode()).hexdigest(), purpose=Index.FINGERPRINT
-    )
+    """Keyed hash of everything a record says, to recognise the same row on re-import."""
+    a = record.address
+    parts = (
+        record.idpel, record.ulp_code, record.full_name, record.nik, record.birth_date,
+        record.gender, record.phones, record.email, a.street, a.rt, a.rw, a.village_code,
+        a.postal_code, record.latitude, record.longitude, record.utility, record.payment_mode,
+        record.tariff_group, record.daya_va, record.customer_group, record.pipe_size_mm,
+        record.meter_number, record.account_status, record.connected_on, record.data_source,
+    )  # fmt: skip
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()
+    return crypto.blind_index(digest, purpose=Index.FINGERPRINT)
 
 
-def _person_key(record: CleanRecord) -> tuple[str, str] | None:
-    if record.nik is None:
+@functools.cache
+def _field(model: type, name: str) -> Any:
+    return model._meta.get_field(name)  # type: ignore[attr-defined]
+
+
+def _encrypt(model: type, field: str, value: object) -> str | None:
+    if value is None:
         return None
-    return nik_index(record.nik), name_index(record.full_name)
+    model_field = _field(model, field)
+    return crypto.encrypt(model_field.to_text(value), context=model_field.crypto_context)
 
 
-def _existing_persons(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    nik_indexes = {k[0] for k in keys}
-    found: dict[tuple[str, str], int] = {}
-    rows = Person.objects.filter(nik_index__in=nik_indexes).values_list(
-        "id", "nik_index", "name_index"
+@dataclass(frozen=True, slots=True)
+class PreparedRecord:
+    """A record with its personal data encrypted and its indexes computed (picklable)."""
+
+    idpel: str
+    ulp_code: str
+    person_key: tuple[str, str] | None
+    person: tuple[object, ...]
+    words: tuple[str, ...]
+    phones: tuple[tuple[str | None, str, str, bool], ...]
+    premise: tuple[object, ...]
+    account: tuple[object, ...]
+    connection: tuple[object, ...]
+    terms: tuple[object, ...]
+
+
+PERSON_COLUMNS = (
+    "full_name", "nik", "nik_index", "birth_date", "gender", "email", "email_index",
+    "name_index", "data_source", "created_at", "updated_at",
+)  # fmt: skip
+PREMISE_COLUMNS = (
+    "street", "rt", "rw", "village_code", "kelurahan", "kecamatan", "kabupaten_kota", "provinsi",
+    "postal_code", "latitude", "longitude", "address_index", "data_source", "created_at",
+    "updated_at",
+)  # fmt: skip
+ACCOUNT_COLUMNS = (
+    "idpel", "owner_id", "premise_id", "status", "ulp_id", "data_source", "source_fingerprint",
+    "billing_address", "created_at", "updated_at",
+)  # fmt: skip
+CONNECTION_COLUMNS = ("account_id", "utility", "meter_number", "connected_on", "disconnected_on")
+TERMS_COLUMNS = (
+    "connection_id", "valid_from", "valid_to", "payment_mode", "tariff_group", "daya_va",
+    "customer_group", "pipe_size_mm", "reason",
+)  # fmt: skip
+
+
+def prepare(record: CleanRecord, *, idpel: str) -> PreparedRecord:
+    """Encrypt and index one validated record. Needs the key ring, not the database."""
+    key = (nik_index(record.nik), name_index(record.full_name)) if record.nik else None
+    a = record.address
+    email = record.email
+    person = (
+        _encrypt(Person, "full_name", record.full_name),
+        _encrypt(Person, "nik", record.nik),
+        key[0] if key else "",
+        _encrypt(Person, "birth_date", record.birth_date),
+        _encrypt(Person, "gender", record.gender),
+        _encrypt(Person, "email", email),
+        crypto.blind_index(email, purpose=Index.EMAIL) if email else "",
+        key[1] if key else name_index(record.full_name),
+        record.data_source,
     )
-    for person_id, nik_idx, name_idx in rows.order_by("id"):
-        found.setdefault((nik_idx, name_idx), person_id)
+    phones = tuple(
+        (_encrypt(PersonPhone, "number", n), phone_index(n), phone_kind(n), rank == 0)
+        for rank, n in enumerate(record.phones)
+    )
+    premise = (
+        _encrypt(Premise, "street", a.street), a.rt, a.rw, a.village_code, a.kelurahan,
+        a.kecamatan, a.kabupaten_kota, a.provinsi, a.postal_code or "",
+        _encrypt(Premise, "latitude", record.latitude),
+        _encrypt(Premise, "longitude", record.longitude),
+        address_index(street=a.street, rt=a.rt, rw=a.rw, village_code=a.village_code),
+        record.data_source,
+    )  # fmt: skip
+    start = record.connected_on
+    valid_from = dt.datetime(start.year, start.month, start.day, tzinfo=WIB) if start else None
+    return PreparedRecord(
+        idpel=idpel,
+        ulp_code=record.ulp_code,
+        person_key=key,
+        person=person,
+        words=tuple(dict.fromkeys(word_indexes(record.full_name))),
+        phones=phones,
+        premise=premise,
+        account=(record.account_status, record.data_source, record_fingerprint(record)),
+        connection=(record.utility, record.meter_number, record.connected_on),
+        terms=(
+            valid_from,
+            record.payment_mode,
+            record.tariff_group,
+            record.daya_va,
+            record.customer_group,
+            record.pipe_size_mm,
+        ),
+    )
+
+
+def _existing_persons(keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    found: dict[tuple[str, str], int] = {}
+    nik_indexes = sorted({k[0] for k in keys})
+    for start in range(0, len(nik_indexes), 5000):
+        rows = Person.objects.filter(nik_index__in=nik_indexes[start : start + 5000])
+        for person_id, nik_idx, name_idx in rows.order_by("id").values_list(
+            "id", "nik_index", "name_index"
+        ):
+            found.setdefault((nik_idx, name_idx), person_id)
     return found
+
+
+def insert_prepared(
+    batch: Sequence[PreparedRecord], *, ulp_ids: dict[str, int], now: dt.datetime
+) -> list[int]:
+    """Insert a prepared batch in the caller's transaction; returns the new account ids.
+
+    The caller has checked IDPEL and meter uniqueness; database constraints back that up.
+    """
+    stamp = db_value(now)
+    person_ids = _existing_persons({p.person_key for p in batch if p.person_key})
+    new_rows: list[tuple[object, ...]] = []
+    new_slots: list[tuple[str, str] | int] = []
+    owners: list[tuple[str, str] | int] = []
+    for position, prepared in enumerate(batch):
+        slot: tuple[str, str] | int = prepared.person_key or position
+        owners.append(slot)
+        if slot in person_ids or (isinstance(slot, tuple) and slot in new_slots):
+            continue
+        new_slots.append(slot)
+        new_rows.append((*prepared.person, stamp, stamp))
+    first_of: dict[tuple[str, str] | int, int] = {}
+    for position, slot in enumerate(owners):
+        first_of.setdefault(slot, position)
+    created = insert_rows(Person, PERSON_COLUMNS, new_rows, returning_id=True)
+    person_ids.update(zip(new_slots, created, strict=True))
+    words, phones = [], []
+    for slot, person_id in zip(new_slots, created, strict=True):
+        prepared = batch[first_of[slot]]
+        words.extend((person_id, w) for w in prepared.words)
+        phones.extend((person_id, *phone) for phone in prepared.phones)
+    insert_rows(PersonNameWord, ("person_id", "word_index"), words, returning_id=False)
+    insert_rows(
+        PersonPhone, ("person_id", "number", "number_index", "kind", "is_primary"), phones,
+        returning_id=False,
+    )  # fmt: skip
+    premise_ids = insert_rows(
+        Premise, PREMISE_COLUMNS, [(*p.premise, stamp, stamp) for p in batch], returning_id=True
+    )
+    account_rows = [
+        (p.idpel, person_ids[slot], premise_id, p.account[0], ulp_ids[p.ulp_code], p.account[1],
+         p.account[2], None, stamp, stamp)
+        for p, slot, premise_id in zip(batch, owners, premise_ids, strict=True)
+    ]  # fmt: skip
+    account_ids = insert_rows(Account, ACCOUNT_COLUMNS, account_rows, returning_id=True)
+    connection_ids = insert_rows(
+        ServiceConnection, CONNECTION_COLUMNS,
+        [(account_id, p.connection[0], p.connection[1], db_value(p.connection[2]), None)
+         for p, account_id in zip(batch, account_ids, strict=True)],
+        returning_id=True,
+    )  # fmt: skip
+    insert_rows(
+        ServiceTerms, TERMS_COLUMNS,
+        [(connection_id, db_value(p.terms[0] or now), None, *p.terms[1:], "initial")
+         for p, connection_id in zip(batch, connection_ids, strict=True)],
+        returning_id=False,
+    )  # fmt: skip
+    return account_ids
 
 
 def write_records(
@@ -93,132 +259,7 @@ def write_records(
     idpels: Sequence[str],
     now: dt.datetime,
 ) -> list[Account]:
-    """Insert persons, premises, accounts, connections and their first terms for `records`.
-
-    `idpels[i]` is the IDPEL of `records[i]` (assigned by the caller when the record had none).
-    Runs in the caller's transaction; the caller has already checked IDPEL and meter uniqueness.
-    """
-    keyed = [(_person_key(r), r) for r in records]
-    person_ids = _existing_persons([k for k, _ in keyed if k is not None])
-    new_persons: dict[tuple[str, str] | int, Person] = {}
-    record_of: dict[tuple[str, str] | int, CleanRecord] = {}
-    person_for: list[tuple[str, str] | int] = []
-    for position, (key, record) in enumerate(keyed):
-        slot: tuple[str, str] | int = key if key is not None else position
-        person_for.append(slot)
-        if (key is not None and key in person_ids) or slot in new_persons:
-            continue
-        record_of[slot] = record
-        new_persons[slot] = Person(
-            full_name=record.full_name,
-            nik=record.nik,
-            nik_index=key[0] if key else "",
-            birth_date=record.birth_date,
-            gender=record.gender,
-            email=record.email,
-            email_index=crypto.blind_index(record.email, purpose=Index.EMAIL)
-            if record.email
-            else "",
-            name_index=name_index(record.full_name),
-            data_source=record.data_source,
-            created_at=now,
-            updated_at=now,
-        )
-    Person.objects.bulk_create(new_persons.values())
-    for slot, person in new_persons.items():
-        if isinstance(slot, tuple):
-            person_ids[slot] = person.pk
-    resolved = [person_ids[s] if isinstance(s, tuple) else new_persons[s].pk for s in person_for]
-
-    words: list[PersonNameWord] = []
-    phones: list[PersonPhone] = []
-    for slot, person in new_persons.items():
-        record = record_of[slot]
-        words.extend(
-            PersonNameWord(person_id=person.pk, word_index=w)
-            for w in dict.fromkeys(word_indexes(record.full_name))
-        )
-        for rank, number in enumerate(record.phones):
-            phones.append(
-                PersonPhone(
-                    person_id=person.pk,
-                    number=number,
-                    number_index=phone_index(number),
-                    kind=phone_kind(number),
-                    is_primary=rank == 0,
-                )
-            )
-    PersonNameWord.objects.bulk_create(words)
-    PersonPhone.objects.bulk_create(phones)
-
-    premises = [
-        Premise(
-            street=r.address.street,
-            rt=r.address.rt,
-            rw=r.address.rw,
-            village_code=r.address.village_code,
-            kelurahan=r.address.kelurahan,
-            kecamatan=r.address.kecamatan,
-            kabupaten_kota=r.address.kabupaten_kota,
-            provinsi=r.address.provinsi,
-            postal_code=r.address.postal_code or "",
-            latitude=r.latitude,
-            longitude=r.longitude,
-            address_index=address_index(
-                street=r.address.street,
-                rt=r.address.rt,
-                rw=r.address.rw,
-                village_code=r.address.village_code,
-            ),
-            data_source=r.data_source,
-            created_at=now,
-            updated_at=now,
-        )
-        for r in records
-    ]
-    Premise.objects.bulk_create(premises)
-    accounts = [
-        Account(
-            idpel=idpel,
-            owner_id=person_id,
-            premise_id=premise.pk,
-            status=r.account_status,
-            ulp_id=ulp_ids[r.ulp_code],
-            data_source=r.data_source,
-            source_fingerprint=record_fingerprint(r),
-            created_at=now,
-            updated_at=now,
-        )
-        for r, idpel, person_id, premise in zip(records, idpels, resolved, premises, strict=True)
-    ]
-    Account.objects.bulk_create(accounts)
-    connections = [
-        ServiceConnection(
-            account_id=account.pk,
-            utility=r.utility,
-            meter_number=r.meter_number,
-            connected_on=r.connected_on,
-        )
-        for r, account in zip(records, accounts, strict=True)
-    ]
-    ServiceConnection.objects.bulk_create(connections)
-    ServiceTerms.objects.bulk_create(
-        ServiceTerms(
-            connection_id=connection.pk,
-            valid_from=_start_of(r.connected_on, now),
-            payment_mode=r.payment_mode,
-            tariff_group=r.tariff_group,
-            daya_va=r.daya_va,
-            customer_group=r.customer_group,
-            pipe_size_mm=r.pipe_size_mm,
-            reason="initial",
-        )
-        for r, connection in zip(records, connections, strict=True)
-    )
-    return accounts
-
-
-def _start_of(day: dt.date | None, now: dt.datetime) -> dt.datetime:
-    if day is None:
-        return now
-    return dt.datetime(day.year, day.month, day.day, tzinfo=WIB)
+    """Prepare and insert in this process (registration; small imports)."""
+    prepared = [prepare(r, idpel=i) for r, i in zip(records, idpels, strict=True)]
+    account_ids = insert_prepared(prepared, ulp_ids=ulp_ids, now=now)
+    return list(Account.objects.filter(id__in=account_ids).order_by("id"))

@@ -76,7 +76,10 @@ def normalize_name(value: str) -> str:
 
 def _fold(text: str) -> str:
     """Casefolded, without diacritics ("Désirée" -> "desiree"), one kind of apostrophe."""
-    folded = unicodedata.normalize("NFKC", text.translate(_APOSTROPHES)).casefold()
+    translated = text.translate(_APOSTROPHES)
+    if translated.isascii():  # most names: nothing to normalise or strip
+        return translated.casefold()
+    folded = unicodedata.normalize("NFKC", translated).casefold()
     decomposed = unicodedata.normalize("NFKD", folded)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 

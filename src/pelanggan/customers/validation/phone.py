@@ -94,13 +94,17 @@ def normalize_phone(value: str) -> str:
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 
+_E164_ID = re.compile(r"\+62[1-9][0-9]{6,12}")
+
+
 def phone_kind(e164: str) -> PhoneKind:
     """`mobile` for +628... numbers, `landline` for area-code numbers.
 
     Decided by the prefix rather than libphonenumber's type, which calls some ranges
     "fixed line or mobile"; in Indonesia every mobile range starts with 8 after the country code.
     """
-    normalized = normalize_phone(e164)
+    # Stored numbers are already E.164; only other input pays for a full parse.
+    normalized = e164 if _E164_ID.fullmatch(e164) else normalize_phone(e164)
     return "mobile" if normalized.startswith("+628") else "landline"
 
 
