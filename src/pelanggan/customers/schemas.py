@@ -78,6 +78,12 @@ class CustomerIn(Schema):
     data_source: str = "contact_centre"
 
 
+class EmergencyContactIn(Schema):
+    name: str = Field(..., max_length=150)
+    phone: str = Field(..., max_length=30)
+    relationship: str = Field("", max_length=40)
+
+
 class PersonPatch(Schema):
     full_name: str | None = None
     nik: str | None = None
@@ -86,6 +92,7 @@ class PersonPatch(Schema):
     phone: str | None = None
     phone_2: str | None = None
     email: str | None = None
+    emergency_contacts: list[EmergencyContactIn] | None = None
     reason: str = ""
 
 

@@ -20,13 +20,14 @@ from pelanggan.customers.models import (
     Consent,
     ConsentPurpose,
     DataSource,
+    EmergencyContact,
     Person,
     PersonNameWord,
     PersonPhone,
     ProgrammeEnrolment,
     ServiceTerms,
 )
-from pelanggan.customers.services.cleaning import RecordInvalid, clean_record
+from pelanggan.customers.services.cleaning import Problem, RecordInvalid, clean_record
 from pelanggan.customers.services.registration import problems_to_error
 from pelanggan.customers.services.writer import (
     Index,
@@ -35,7 +36,7 @@ from pelanggan.customers.services.writer import (
     phone_index,
     word_indexes,
 )
-from pelanggan.customers.validation import phone_kind
+from pelanggan.customers.validation import FieldError, normalize_name, normalize_phone, phone_kind
 from pelanggan.platform import audit, clock, crypto, outbox
 from pelanggan.platform.errors import Conflict, NotFound, ValidationFailed
 from pelanggan.platform.periods import Period, find_overlap
@@ -110,14 +111,44 @@ class PersonChange:
     phone: str | None = None
     phone_2: str | None = None
     email: str | None = None
+    # Replaces the whole list when given: dicts with name, phone and relationship.
+    emergency_contacts: list[dict[str, str]] | None = None
+
+
+def _clean_contacts(contacts: list[dict[str, str]]) -> list[tuple[str, str, str]]:
+    cleaned, problems = [], []
+    if len(contacts) > 5:
+        raise ValidationFailed.single(
+            "emergency_contacts", "too_many", "At most 5 emergency contacts"
+        )
+    for i, contact in enumerate(contacts):
+        try:
+            name = normalize_name(str(contact.get("name", "")))
+            phone = normalize_phone(str(contact.get("phone", "")))
+        except FieldError as exc:
+            problems.append(
+                Problem(
+                    f"emergency_contacts.{i}.{exc.field}", exc.code, exc.message, exc.message_id
+                )
+            )
+            continue
+        cleaned.append((name, phone, str(contact.get("relationship", "")).strip()[:40]))
+    if problems:
+        raise problems_to_error(problems)
+    return cleaned
 
 
 def update_person(
     *, idpel: str, change: PersonChange, principal: Principal, reason: str = ""
 ) -> Person:
     """Change the owner's personal data with the same validation as registration."""
-    overrides = {k: v for k, v in vars(change).items() if v is not None}
-    if not overrides:
+    overrides = {
+        k: v for k, v in vars(change).items() if v is not None and k != "emergency_contacts"
+    }
+    contacts = (
+        None if change.emergency_contacts is None else _clean_contacts(change.emergency_contacts)
+    )
+    if not overrides and contacts is None:
         raise ValidationFailed("Nothing to change", code="nothing_to_change")
     with transaction.atomic():
         account = _account(idpel, principal)
@@ -160,6 +191,13 @@ def update_person(
                 for i, n in enumerate(record.phones)
             )
             changed.append("phones")
+        if contacts is not None:
+            person.emergency_contacts.all().delete()
+            EmergencyContact.objects.bulk_create(
+                EmergencyContact(person=person, name=n, phone=p, relationship=r)
+                for n, p, r in contacts
+            )
+            changed.append("emergency_contacts")
         if not changed:
             return person
         person.updated_at = clock.now()

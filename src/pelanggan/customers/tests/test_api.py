@@ -347,3 +347,27 @@ def test_expired_and_revoked_tokens_are_refused(agent_a: Persona) -> None:
     token = ApiToken.objects.get(user=agent_a.user)
     revoke_token(prefix=token.prefix, actor=token.user and __import__("conftest").SYSTEM)
     assert client.get("/api/v1/me").status_code == 401
+
+
+def test_emergency_contacts_are_validated_replaced_and_masked(
+    agent_a: Persona, valid_row: dict[str, str]
+) -> None:
+    create(agent_a, valid_row)
+    url = "/api/v1/customers/531100000001/person"
+    bad = {"emergency_contacts": [{"name": "Ahmad", "phone": "12"}]}
+    response = agent_a.client().patch(url, data=json.dumps(bad), content_type="application/json")
+    assert response.status_code == 422
+    assert list(response.json()["details"]["fields"]) == ["emergency_contacts.0.phone"]
+    good = {
+        "emergency_contacts": [
+            {"name": "Ahmad Fauzi", "phone": "0813-1111-2222", "relationship": "suami"}
+        ]
+    }
+    record = (
+        agent_a.client().patch(url, data=json.dumps(good), content_type="application/json").json()
+    )
+    assert record["person"]["emergency_contacts"] == [
+        {"name": "Ahmad Fauzi", "relationship": "suami", "phone_masked": "0813****2222"}
+    ]
+    event = AuditEvent.objects.filter(event_type="customers.person.updated").get()
+    assert event.changes == {"emergency_contacts": {"changed": True}}
