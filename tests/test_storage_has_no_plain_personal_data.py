@@ -38,7 +38,9 @@ def _assert_absent(blob: bytes, secrets: list[str]) -> None:
 
 
 def test_sqlite_file_of_the_demo(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    }
     env["PELANGGAN_HOME"] = str(tmp_path)
     subprocess.run(  # noqa: S603 - our own CLI
         [sys.executable, "-m", "pelanggan.cli", "demo", "--customers", "300", "--seed", "5", "--no-serve"],

@@ -31,8 +31,8 @@ app.add_typer(users_app, name="users")
 app.add_typer(customers_app, name="customers")
 app.add_typer(audit_app, name="audit")
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 HomeOption = Annotated[
     Path | None, typer.Option("--home", help="Data directory (default: $PELANGGAN_HOME or ./var)")

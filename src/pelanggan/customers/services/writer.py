@@ -182,8 +182,11 @@ def prepare(record: CleanRecord, *, idpel: str) -> PreparedRecord:
     )
 
 
-def _existing_persons(keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    found: dict[tuple[str, str], int] = {}
+Slot = tuple[str, str] | int
+
+
+def _existing_persons(keys: set[tuple[str, str]]) -> dict[Slot, int]:
+    found: dict[Slot, int] = {}
     nik_indexes = sorted({k[0] for k in keys})
     for start in range(0, len(nik_indexes), 5000):
         rows = Person.objects.filter(nik_index__in=nik_indexes[start : start + 5000])
@@ -202,23 +205,27 @@ def insert_prepared(
     The caller has checked IDPEL and meter uniqueness; database constraints back that up.
     """
     stamp = db_value(now)
+    # A slot is the owner of a row: an existing or new person by (NIK, name), or the row itself.
     person_ids = _existing_persons({p.person_key for p in batch if p.person_key})
     new_rows: list[tuple[object, ...]] = []
-    new_slots: list[tuple[str, str] | int] = []
-    owners: list[tuple[str, str] | int] = []
+    new_slots: list[Slot] = []
+    pending: set[Slot] = set()
+    owners: list[Slot] = []
     for position, prepared in enumerate(batch):
-        slot: tuple[str, str] | int = prepared.person_key or position
+        slot: Slot = prepared.person_key or position
         owners.append(slot)
-        if slot in person_ids or (isinstance(slot, tuple) and slot in new_slots):
+        if slot in person_ids or slot in pending:
             continue
+        pending.add(slot)
         new_slots.append(slot)
         new_rows.append((*prepared.person, stamp, stamp))
-    first_of: dict[tuple[str, str] | int, int] = {}
+    first_of: dict[Slot, int] = {}
     for position, slot in enumerate(owners):
         first_of.setdefault(slot, position)
     created = insert_rows(Person, PERSON_COLUMNS, new_rows, returning_id=True)
     person_ids.update(zip(new_slots, created, strict=True))
-    words, phones = [], []
+    words: list[tuple[object, ...]] = []
+    phones: list[tuple[object, ...]] = []
     for slot, person_id in zip(new_slots, created, strict=True):
         prepared = batch[first_of[slot]]
         words.extend((person_id, w) for w in prepared.words)
