@@ -59,10 +59,10 @@ def test_demo_users_token_serve(tmp_path: Path, env: dict[str, str]) -> None:
     assert _cli(tmp_path, "users", "token", "nobody", env=env).returncode == 1
 
     port = _free_port()
+    command = [sys.executable, "-m", "pelanggan.cli", "serve", "--home", str(tmp_path)]
     server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "pelanggan.cli", "serve", "--home", str(tmp_path), "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
+        [*command, "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):

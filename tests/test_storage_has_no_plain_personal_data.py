@@ -42,10 +42,10 @@ def test_sqlite_file_of_the_demo(tmp_path: Path) -> None:
         k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
     }
     env["PELANGGAN_HOME"] = str(tmp_path)
+    demo = [sys.executable, "-m", "pelanggan.cli", "demo", "--customers", "300", "--seed", "5"]
     subprocess.run(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "pelanggan.cli", "demo", "--customers", "300", "--seed", "5", "--no-serve"],
-        check=True, env=env, capture_output=True, timeout=300,
-    )  # fmt: skip
+        [*demo, "--no-serve"], check=True, env=env, capture_output=True, timeout=300
+    )
     blob = b"".join(p.read_bytes() for p in tmp_path.glob("pelanggan.sqlite3*"))
     assert len(blob) > 100_000
     _assert_absent(blob, _secrets(300, 5))

@@ -1,0 +1,1 @@
+"""Cross-context journeys and browser tests."""
