@@ -27,12 +27,14 @@ F = TypeVar("F", bound=Callable[..., HttpResponse])
 
 
 def forbidden(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/403.html", status=403)
+    partial = getattr(request, "htmx", False)
+    return render(request, "web/errors/_403.html" if partial else "web/403.html", status=403)
 
 
 def not_found(request: HttpRequest) -> HttpResponse:
     """One page for "does not exist" and "outside your units": nothing tells them apart."""
-    return render(request, "404.html", status=404)
+    partial = getattr(request, "htmx", False)
+    return render(request, "web/errors/_404.html" if partial else "404.html", status=404)
 
 
 def staff_required(permission: str) -> Callable[[F], F]:
@@ -69,6 +71,14 @@ def staff_required(permission: str) -> Callable[[F], F]:
         return guarded  # type: ignore[return-value]
 
     return decorator
+
+
+def principal_of(request: HttpRequest) -> Principal:
+    """The principal `staff_required` attached to the request."""
+    principal = getattr(request, "principal", None)
+    if not isinstance(principal, Principal):
+        raise PermissionDenied("The view is not guarded by staff_required")
+    return principal
 
 
 @dataclass(frozen=True)

@@ -1,3 +1,5 @@
+"""The staff web console: server-rendered Django templates with htmx, Bahasa Indonesia first."""
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,8 @@ class WebConfig(AppConfig):
     name = "pelanggan.web"
     label = "web"
     verbose_name = "Web console"
+
+    def ready(self) -> None:
+        from pelanggan.web import signals
+
+        signals.connect()

@@ -22,15 +22,39 @@ from pelanggan.web import labels
 from pelanggan.web.formats import WIB
 
 # Standard connected-power steps offered as suggestions; the service decides what is valid.
-STANDARD_VA = (450, 900, 1300, 2200, 3500, 4400, 5500, 7700, 11000, 13200, 16500, 23000, 33000,
-               41500, 53000, 66000, 82500, 105000, 131000, 147000, 164000, 197000)  # fmt: skip
+STANDARD_VA = (
+    450,
+    900,
+    1300,
+    2200,
+    3500,
+    4400,
+    5500,
+    7700,
+    11000,
+    13200,
+    16500,
+    23000,
+    33000,
+    41500,
+    53000,
+    66000,
+    82500,
+    105000,
+    131000,
+    147000,
+    164000,
+    197000,
+)
 
 # Errors that are not about one typed value: their message, and the field they belong to.
 _KNOWN_ERRORS: dict[str, tuple[str | None, Any]] = {
     "idpel_taken": ("idpel", _("This IDPEL is already registered")),
     "meter_taken": ("meter_number", _("This meter number is already on a live connection")),
-    "concurrent_registration": (None, _("The IDPEL or meter number was taken at the same moment; "
-                                        "submit again")),
+    "concurrent_registration": (
+        None,
+        _("The IDPEL or meter number was taken at the same moment; submit again"),
+    ),
     "idpel_range_exhausted": ("ulp_code", _("This unit has no free IDPEL left")),
     "nothing_to_change": (None, _("Nothing was changed: the values equal the current data")),
     "no_live_connection": (None, _("The account has no live connection")),
@@ -51,8 +75,11 @@ def _blank_choice(pairs: Iterable[tuple[str, Any]]) -> list[tuple[str, Any]]:
 
 
 def _text(*, autocomplete: str = "off", **attrs: Any) -> forms.CharField:
-    return forms.CharField(required=False, strip=True,
-                           widget=forms.TextInput(attrs={"autocomplete": autocomplete, **attrs}))  # fmt: skip
+    return forms.CharField(
+        required=False,
+        strip=True,
+        widget=forms.TextInput(attrs={"autocomplete": autocomplete, **attrs}),
+    )
 
 
 def _select(choices: list[tuple[str, Any]]) -> forms.CharField:
@@ -66,7 +93,9 @@ def _date() -> forms.CharField:
 
 
 def tariff_choices() -> list[tuple[str, str]]:
-    return _blank_choice((code, f"{code} · {group.description}") for code, group in TARIFF_GROUPS.items())
+    return _blank_choice(
+        (code, f"{code} · {group.description}") for code, group in TARIFF_GROUPS.items()
+    )
 
 
 def water_group_choices() -> list[tuple[str, str]]:
@@ -81,17 +110,22 @@ class ConsoleForm(forms.Form):
     """Labels from the DIL column names; problems from a service shown beside their field."""
 
     required_fields: frozenset[str] = frozenset()
+    # A service's name for a field where the form names it differently.
+    field_aliases: dict[str, str] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             if field.label is None:
-                field.label = labels.COLUMN_LABELS.get(name, name)
+                # Evaluated now: a form lives for one request, in that request's language.
+                field.label = str(labels.COLUMN_LABELS.get(name, name))
 
     def values(self) -> dict[str, str]:
         """The typed values as stripped strings (call after `is_valid()`)."""
-        return {name: "" if value is None else str(value) for name, value in self.cleaned_data.items()}
+        return {
+            name: "" if value is None else str(value) for name, value in self.cleaned_data.items()
+        }
 
     def show_failure(self, exc: DomainError) -> None:
         """Put the problems of a ValidationFailed or Conflict next to the fields they name."""
@@ -103,6 +137,7 @@ class ConsoleForm(forms.Form):
             self.add_error(column if column in self.fields else None, str(message))
             return
         for column, problems in fields.items():
+            column = self.field_aliases.get(column, column)
             for problem in problems:
                 text = problem_text(problem)
                 if column in self.fields:
@@ -115,8 +150,14 @@ class SearchForm(ConsoleForm):
     q = forms.CharField(required=False, strip=True, label=_("Search customers"))
     page = forms.IntegerField(required=False, min_value=1)
 
+    def query(self) -> str:
+        self.is_valid()
+        return str(self.cleaned_data.get("q") or "")
+
     def page_number(self) -> int:
-        return (self.cleaned_data.get("page") or 1) if self.is_valid() else 1
+        """The requested page; a page number that is not a number counts as the first."""
+        self.is_valid()
+        return int(self.cleaned_data.get("page") or 1)
 
 
 class CustomerForm(ConsoleForm):
@@ -151,12 +192,16 @@ class CustomerForm(ConsoleForm):
 
     def __init__(self, *args: Any, ulp_choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["ulp_code"].widget.choices = ulp_choices if len(ulp_choices) == 1 else _blank_choice(ulp_choices)
+        self.fields["ulp_code"].widget.choices = (
+            ulp_choices if len(ulp_choices) == 1 else _blank_choice(ulp_choices)
+        )
         self.fields["tariff_group"].widget.choices = tariff_choices()
         self.fields["customer_group"].widget.choices = water_group_choices()
         self.fields["pipe_size_mm"].widget.choices = pipe_choices()
         self.fields["idpel"].help_text = _("Leave empty to take the next IDPEL of the unit")
-        self.fields["village_code"].help_text = _("10 digits, e.g. 3273051001; use the region lookup")
+        self.fields["village_code"].help_text = _(
+            "10 digits, e.g. 3273051001; use the region lookup"
+        )
 
     def dil_row(self) -> dict[str, str]:
         """The flat DIL record for `register_customer`; the console registers at the counter."""
@@ -185,20 +230,26 @@ class PersonForm(ConsoleForm):
         initial = {"full_name": person["full_name"], "gender": person["gender"] or ""}
         super().__init__(*args, initial=initial, **kwargs)
         phones = [p["number"] for p in person["phones_masked"]]
-        placeholders = {"nik": person["nik_masked"], "phone": phones[0] if phones else None,
-                        "phone_2": phones[1] if len(phones) > 1 else None, "email": person["email_masked"]}  # fmt: skip
+        placeholders = {
+            "nik": person["nik_masked"],
+            "phone": phones[0] if phones else None,
+            "phone_2": phones[1] if len(phones) > 1 else None,
+            "email": person["email_masked"],
+        }
         for name, masked in placeholders.items():
             if masked:
                 self.fields[name].widget.attrs["placeholder"] = masked
             self.fields[name].help_text = _("Leave empty to keep the current value")
         if person["birth_year"]:
-            self.fields["birth_date"].help_text = _("Recorded birth year: %(year)s") % {"year": person["birth_year"]}
+            self.fields["birth_date"].help_text = _("Recorded birth year: %(year)s") % {
+                "year": person["birth_year"]
+            }
         self.fields["reason"].label = _("Reason (optional)")
 
     def change(self) -> services.PersonChange:
         """Only what the user changed: an empty NIK, phone or e-mail field means "keep"."""
         values = self.values()
-        fields: dict[str, str] = {}
+        fields: dict[str, Any] = {}
         for name in ("full_name", "gender"):
             if name in self.changed_data:
                 fields[name] = values[name]
@@ -226,16 +277,42 @@ class AddressForm(ConsoleForm):
 
     def __init__(self, *args: Any, record: Mapping[str, Any], **kwargs: Any) -> None:
         premise = record["premise"]
-        initial = {name: "" if premise[name] is None else str(premise[name])
-                   for name in ("street", "rt", "rw", "village_code", "postal_code", "latitude", "longitude")}  # fmt: skip
+        initial = {
+            name: "" if premise[name] is None else str(premise[name])
+            for name in (
+                "street",
+                "rt",
+                "rw",
+                "village_code",
+                "postal_code",
+                "latitude",
+                "longitude",
+            )
+        }
         super().__init__(*args, initial=initial, **kwargs)
-        self.fields["reason"].help_text = _("Required: why the address changes (e.g. the customer moved)")
-        self.fields["village_code"].help_text = _("10 digits, e.g. 3273051001; use the region lookup")
+        self.fields["reason"].help_text = _(
+            "Required: why the address changes (e.g. the customer moved)"
+        )
+        self.fields["village_code"].help_text = _(
+            "10 digits, e.g. 3273051001; use the region lookup"
+        )
 
     def change(self) -> services.AddressChange:
         values = self.values()
-        return services.AddressChange(**{k: values[k] for k in (
-            "street", "rt", "rw", "village_code", "postal_code", "latitude", "longitude")})  # fmt: skip
+        return services.AddressChange(
+            **{
+                k: values[k]
+                for k in (
+                    "street",
+                    "rt",
+                    "rw",
+                    "village_code",
+                    "postal_code",
+                    "latitude",
+                    "longitude",
+                )
+            }
+        )
 
 
 def live_connection(record: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -245,6 +322,7 @@ def live_connection(record: Mapping[str, Any]) -> dict[str, Any] | None:
 
 class TermsForm(ConsoleForm):
     required_fields = frozenset({"effective_on", "reason"})
+    field_aliases = {"effective_at": "effective_on"}
 
     effective_on = _date()
     payment_mode = _select(labels.choices("payment_mode"))
@@ -257,8 +335,16 @@ class TermsForm(ConsoleForm):
     def __init__(self, *args: Any, record: Mapping[str, Any], **kwargs: Any) -> None:
         connection = live_connection(record)
         current = connection["terms"][0] if connection and connection["terms"] else {}
-        initial = {name: "" if current.get(name) is None else str(current[name])
-                   for name in ("payment_mode", "tariff_group", "daya_va", "customer_group", "pipe_size_mm")}  # fmt: skip
+        initial = {
+            name: "" if current.get(name) is None else str(current[name])
+            for name in (
+                "payment_mode",
+                "tariff_group",
+                "daya_va",
+                "customer_group",
+                "pipe_size_mm",
+            )
+        }
         super().__init__(*args, initial=initial, **kwargs)
         self.utility = connection["utility"] if connection else ""
         self.fields["effective_on"].label = _("Effective from (00.00 WIB)")

@@ -79,6 +79,7 @@ COLUMN_LABELS: dict[str, Promise] = {
     "postal_code": _("Postal code"),
     "latitude": _("Latitude"),
     "longitude": _("Longitude"),
+    "coordinates": _("Coordinates"),
     "utility": _("Utility"),
     "payment_mode": _("Payment mode"),
     "tariff_group": _("Tariff group"),

@@ -100,11 +100,19 @@ def staff_shell(request: HttpRequest) -> StaffShell | None:
     if principal is None:
         return StaffShell(None, user.get_username(), "", "", [])
     ulps = visible_ulps(principal)
-    return StaffShell(principal, principal.username, labels.label("role", principal.role),
-                      _unit_label(principal, ulps), ulps)  # fmt: skip
+    return StaffShell(
+        principal,
+        principal.username,
+        labels.label("role", principal.role),
+        _unit_label(principal, ulps),
+        ulps,
+    )
 
 
 @register.filter
-def field_of(form: Any, name: str) -> Any:
-    """A bound field by name, for templates that lay out fields from a list of names."""
-    return form[name]
+def item(mapping: Any, key: str) -> Any:
+    """`mapping[key]` for templates (Django templates cannot index with a variable)."""
+    try:
+        return mapping[key]
+    except (KeyError, IndexError, TypeError):
+        return None
