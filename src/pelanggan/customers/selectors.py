@@ -177,11 +177,17 @@ def search_customers(
         )
     if len(query) > 100:
         raise ValidationFailed.single(
-            "q", "query_too_long", "The search text is too long (100 characters max)"
+            "q",
+            "query_too_long",
+            "The search text is too long (100 characters max)",
+            "Teks pencarian terlalu panjang (maksimal 100 karakter)",
         )
     if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ValidationFailed.single(
-            "page", "page_out_of_range", f"page ≥ 1 and 1 ≤ page_size ≤ {MAX_PAGE_SIZE}"
+            "page",
+            "page_out_of_range",
+            f"page ≥ 1 and 1 ≤ page_size ≤ {MAX_PAGE_SIZE}",
+            f"Halaman ≥ 1 dan ukuran halaman 1 sampai {MAX_PAGE_SIZE}",
         )
     kinds = classify(query)
     if not allow_personal and (kinds.nik or kinds.phone or kinds.words):
@@ -190,6 +196,8 @@ def search_customers(
             "personal_data_in_url",
             "Search by NIK, phone or name with POST /api/v1/customers/search, "
             "so personal data stays out of URLs and logs",
+            "Cari berdasarkan NIK, telepon, atau nama dengan POST /api/v1/customers/search "
+            "agar data pribadi tidak masuk ke URL dan log",
         )
     if not allow_personal:
         kinds = QueryKinds(idpel=kinds.idpel, meter=kinds.meter)

@@ -160,8 +160,7 @@ def _choice(c: _Collector, row: Mapping[str, Any], column: str, choices: Any, de
     raw = _text(row, column) or default
     if raw not in allowed:
         listed = ", ".join(choices.values)
-        c.add(column, "choice_invalid", f"{column} must be one of: {listed}",
-              f"{column} harus salah satu dari: {listed}")  # fmt: skip
+        c.add(column, "choice_invalid", f"Choose one of: {listed}", f"Pilih salah satu: {listed}")
     return raw
 
 
@@ -170,7 +169,7 @@ def clean_record(row: Mapping[str, Any], *, today: dt.date) -> CleanRecord:
     c = _Collector()
     for column in REQUIRED_COLUMNS:
         if _blank(row.get(column)) and column != "street":
-            c.add(column, "required", f"{column} is required", f"{column} wajib diisi")
+            c.add(column, "required", "This field is required", "Wajib diisi")
     idpel = (
         c.run("idpel", lambda: validate_idpel(_text(row, "idpel"))) if _text(row, "idpel") else None
     )

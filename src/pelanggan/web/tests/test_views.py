@@ -73,6 +73,13 @@ def test_login_page_is_indonesian_by_default_and_english_after_set_language(db: 
     assert '<label for="id_username">Username</label>' in page
 
 
+def test_an_english_browser_still_gets_indonesian_until_the_user_switches(db: Any) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "<h1>Masuk</h1>" in html(client.get("/login/"))
+    client.post("/i18n/setlang/", {"language": "en"})
+    assert "<h1>Sign in</h1>" in html(client.get("/login/"))
+
+
 def test_login_logout_and_failed_login_are_audited_without_the_typed_name(agent_a: Persona) -> None:
     agent_a.user.set_password("console-password-42")
     agent_a.user.save()
