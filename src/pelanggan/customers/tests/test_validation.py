@@ -844,3 +844,25 @@ def test_name_words_are_clean(value: str) -> None:
         assert word == word.casefold()
         assert word.replace(".", "") not in {title.replace(".", "") for title in TITLES}
         assert all(ch.isalnum() for ch in word)
+
+
+@given(
+    prefix=st.sampled_from(["0", "62", "+62"]),
+    national=st.from_regex(r"8[0-9][0-9]{6,11}", fullmatch=True),
+)
+def test_fast_mobile_path_agrees_with_libphonenumber(prefix: str, national: str) -> None:
+    import phonenumbers
+
+    from pelanggan.customers.validation.phone import _fast_mobile
+
+    fast = _fast_mobile(prefix + national)
+    parsed = phonenumbers.parse("+62" + national, "ID")
+    slow_ok = phonenumbers.is_valid_number(parsed) and phonenumbers.number_type(parsed) in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+    if fast is not None:
+        assert slow_ok
+        assert fast == phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    elif slow_ok and 9 <= len(national) <= 12:
+        raise AssertionError(f"fast path refused a valid mobile number shape: {len(national)} digits")

@@ -12,6 +12,8 @@ list has one), so a postcode that differs from the village's is kept, with a war
 
 from __future__ import annotations
 
+import functools
+
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -171,6 +173,16 @@ def _by_names(names: dict[str, str]) -> VillageLocation:
     return location
 
 
+@functools.lru_cache(maxsize=16_384)
+def _locate(village_code: str, names: tuple[tuple[str, str], ...]) -> VillageLocation:
+    """The village of an address; cached because a bulk import repeats the same villages."""
+    if village_code:
+        return _by_code(village_code, dict(names))
+    if names:
+        return _by_names(dict(names))
+    raise _incomplete("village_code")
+
+
 def validate_address(
     *,
     street: str | None,
@@ -201,13 +213,10 @@ def validate_address(
         "kecamatan": kecamatan,
         "kelurahan": kelurahan,
     }
-    names = {key: value for key, value in given.items() if value is not None and value.strip()}
-    if village_code is not None and village_code.strip():
-        location = _by_code(village_code, names)
-    elif names:
-        location = _by_names(names)
-    else:
-        raise _incomplete("village_code")
+    names = tuple(
+        (key, value) for key, value in given.items() if value is not None and value.strip()
+    )
+    location = _locate(village_code.strip() if village_code else "", names)
 
     warnings: tuple[str, ...] = ()
     final_postal_code = location.postal_code

@@ -48,6 +48,25 @@ def _invalid() -> FieldError:
     )
 
 
+_MOBILE_SHAPE = re.compile(r"(?:\+62|62|0)(8[1-35-9][0-9]{7,10})")
+
+
+def _fast_mobile(digits: str) -> str | None:
+    """E.164 of a well-formed mobile number without a full libphonenumber parse, else None.
+
+    Bulk imports validate hundreds of thousands of phones; libphonenumber's Indonesian mobile
+    pattern is `8[1-35-9]\\d{7,10}` (prefix and length only), which this mirrors exactly. Anything
+    else takes the full path; a test checks both paths agree.
+    """
+    match = _MOBILE_SHAPE.fullmatch(digits)
+    if match is None:
+        return None
+    national = match.group(1)
+    if len(national) + 1 not in _MOBILE_LENGTHS:
+        return None
+    return "+62" + national
+
+
 def normalize_phone(value: str) -> str:
     """The E.164 form (`+62...`) of an Indonesian mobile or landline number.
 
@@ -66,6 +85,9 @@ def normalize_phone(value: str) -> str:
             "Nomor telepon hanya boleh berisi angka, spasi, tanda hubung dan + di depan",
         )
     digits = _SEPARATORS.sub("", text)
+    fast = _fast_mobile(digits)
+    if fast is not None:
+        return fast
     if digits.startswith("62"):
         # "62..." without the plus is the country code; libphonenumber would otherwise read
         # "62215551234" as a national number in area 0622.
