@@ -865,4 +865,4 @@ def test_fast_mobile_path_agrees_with_libphonenumber(prefix: str, national: str)
         assert slow_ok
         assert fast == phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     elif slow_ok and 9 <= len(national) <= 12:
-        raise AssertionError(f"fast path refused a valid mobile number shape: {len(national)} digits")
+        raise AssertionError(f"fast path refused a valid mobile shape of {len(national)} digits")

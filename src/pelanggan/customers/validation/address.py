@@ -13,7 +13,6 @@ list has one), so a postcode that differs from the village's is kept, with a war
 from __future__ import annotations
 
 import functools
-
 import re
 import unicodedata
 from dataclasses import dataclass, field
