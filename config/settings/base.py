@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 
+import pelanggan
 from config.env import data_home, env_bool, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -134,7 +135,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "src" / "pelanggan" / "locale"]
+# Found beside the package, so an installed wheel finds its translations too.
+LOCALE_PATHS = [Path(pelanggan.__file__).resolve().parent / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Jakarta"
 USE_TZ = True
