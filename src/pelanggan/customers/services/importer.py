@@ -9,13 +9,16 @@ same file twice changes nothing.
 
 from __future__ import annotations
 
+import collections
 import csv
 import datetime as dt
 import hashlib
+import itertools
 import multiprocessing
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 
 from django.db import transaction
@@ -64,18 +67,23 @@ class ImportAborted(Exception):
         self.report = report
 
 
+def _check_header(path: Path) -> None:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        header = next(csv.reader(handle), [])
+    missing = [c for c in (*REQUIRED_COLUMNS, "idpel") if c not in header]
+    unknown = [c for c in header if c not in DIL_COLUMNS]
+    if missing or unknown:
+        problems = [
+            RowProblem(1, c, "column_missing", "Required column is missing") for c in missing
+        ]
+        problems += [RowProblem(1, c, "column_unknown", "Unknown column") for c in unknown]
+        raise HeaderInvalid(problems)
+
+
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """Data rows with their line numbers, read lazily (call `_check_header` first)."""
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
-        missing = [c for c in (*REQUIRED_COLUMNS, "idpel") if c not in header]
-        unknown = [c for c in header if c not in DIL_COLUMNS]
-        if missing or unknown:
-            problems = [
-                RowProblem(1, c, "column_missing", "Required column is missing") for c in missing
-            ]
-            problems += [RowProblem(1, c, "column_unknown", "Unknown column") for c in unknown]
-            raise HeaderInvalid(problems)
         for row in reader:
             if None in row:
                 row.pop(None)  # type: ignore[call-overload, arg-type, unused-ignore]
@@ -84,13 +92,21 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
                 yield reader.line_num, row
 
 
+def _chunked(
+    rows: Iterator[tuple[int, dict[str, str]]], size: int
+) -> Iterator[list[tuple[int, dict[str, str]]]]:
+    while chunk := list(itertools.islice(rows, size)):
+        yield chunk
+
+
 class HeaderInvalid(Exception):
     def __init__(self, problems: list[RowProblem]) -> None:
         super().__init__("invalid header")
         self.problems = problems
 
 
-PARALLEL_THRESHOLD = 5_000
+# Files above this size (about 4,000 rows) are validated and encrypted in worker processes.
+PARALLEL_THRESHOLD_BYTES = 1_000_000
 
 
 class _Rollback(Exception):
@@ -124,17 +140,29 @@ def _check_chunk(job: tuple[list[tuple[int, dict[str, str]]], dt.date]) -> list[
     return checked
 
 
+Chunk = list[tuple[int, dict[str, str]]]
+
+
 def _checked_chunks(
-    chunks: list[list[tuple[int, dict[str, str]]]], today: dt.date, workers: int
-) -> Iterator[list[Checked]]:
-    if workers <= 1 or len(chunks) <= 1:
+    chunks: Iterator[Chunk], today: dt.date, workers: int
+) -> Iterator[tuple[Chunk, list[Checked]]]:
+    """Each chunk with its checks, in file order; at most two chunks per worker in flight."""
+    if workers <= 1:
         for chunk in chunks:
-            yield _check_chunk((chunk, today))
+            yield chunk, _check_chunk((chunk, today))
         return
     # fork: children inherit the configured app and key ring and never touch the database.
     context = multiprocessing.get_context("fork")
     with context.Pool(processes=workers) as pool:
-        yield from pool.imap(_check_chunk, [(chunk, today) for chunk in chunks])
+        pending: collections.deque[tuple[Chunk, AsyncResult[list[Checked]]]] = collections.deque()
+        for chunk in chunks:
+            pending.append((chunk, pool.apply_async(_check_chunk, ((chunk, today),))))
+            if len(pending) >= 2 * workers:
+                done, result = pending.popleft()
+                yield done, result.get()
+        while pending:
+            done, result = pending.popleft()
+            yield done, result.get()
 
 
 def import_dil(
@@ -148,32 +176,32 @@ def import_dil(
 ) -> ImportReport:
     """Validate every row, then write the file (or its good rows) in one transaction.
 
-    Validation and encryption run in `workers` processes (default: one per CPU for files of
-    5,000 rows or more) while this process writes; an all-or-nothing import that meets a bad row
-    stops writing, keeps validating to report every problem, and rolls back.
+    The file is streamed in chunks. Validation and encryption run in `workers` processes
+    (default: one per CPU for files over 1 MB) while this process writes; an all-or-nothing
+    import that meets a bad row stops writing, keeps validating to report every problem, and
+    rolls back.
     """
     started = clock.now()
     report = ImportReport(file_name=path.name)
     try:
-        raw_rows = list(_rows(path))
+        _check_header(path)
     except HeaderInvalid as exc:
         report.problems = exc.problems
         report.report_path = _write_report(report, path, report_path, [], partial)
         raise ImportAborted(report) from exc
     except UnicodeDecodeError as exc:
-        report.problems = [RowProblem(1, "", "encoding", "The file is not UTF-8 text")]
+        report.problems = [_encoding_problem(path)]
         raise ImportAborted(report) from exc
-    report.rows_total = len(raw_rows)
     if workers is None:
-        workers = (os.cpu_count() or 1) if len(raw_rows) >= PARALLEL_THRESHOLD else 0
+        large = path.stat().st_size > PARALLEL_THRESHOLD_BYTES
+        workers = (os.cpu_count() or 1) if large else 0
     ulps = ulp_ids_by_code()
-    chunks = [raw_rows[i : i + batch_size] for i in range(0, len(raw_rows), batch_size)]
+    chunks = _chunked(_rows(path), batch_size)
     state = _State(ulps=ulps)
     try:
         with transaction.atomic():
-            for chunk, checked in zip(
-                chunks, _checked_chunks(chunks, clock.today_wib(), workers), strict=True
-            ):
+            for chunk, checked in _checked_chunks(chunks, clock.today_wib(), workers):
+                report.rows_total += len(chunk)
                 fresh = state.screen(chunk, checked, report)
                 if state.rejected and not partial:
                     continue  # keep validating to report every problem; nothing more is written
@@ -198,6 +226,10 @@ def import_dil(
     except _Rollback:
         report.rows_created = 0
         report.committed = False
+    except UnicodeDecodeError as exc:
+        report.problems = [_encoding_problem(path)]
+        report.rows_created = 0
+        raise ImportAborted(report) from exc
     report.rows_rejected = len(state.rejected)
     report.problems = sorted(state.problems, key=lambda p: (p.line, p.column))
     if state.rejected:
@@ -282,6 +314,17 @@ class _State:
                 continue
             fresh.append(prepared)
         return fresh
+
+
+def _encoding_problem(path: Path) -> RowProblem:
+    """Name the first line that is not UTF-8 (the decoder reads ahead, so find it by bytes)."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return RowProblem(number, "", "encoding", "The line is not UTF-8 text")
+    return RowProblem(1, "", "encoding", "The file is not UTF-8 text")
 
 
 def _sha256(path: Path) -> str:

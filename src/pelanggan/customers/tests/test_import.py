@@ -155,3 +155,25 @@ def test_scan_resolves_findings_that_disappear(tmp_path: Path, units, valid_row,
     )
     result = scan_data_quality(actor=SYSTEM)
     assert (result.open_findings, result.resolved) == ({}, 1)
+
+
+def test_a_file_that_is_not_utf8_imports_nothing(tmp_path: Path, units, valid_row) -> None:  # type: ignore[no-untyped-def]
+    from pelanggan.customers.services.importer import ImportAborted
+
+    source = write(tmp_path / "dil.csv", rows_from(valid_row, 3))
+    with source.open("ab") as handle:
+        handle.write(valid_row["idpel"].encode() + b",53110,Sit\xe9 \xff\xfe\n")
+    with pytest.raises(ImportAborted) as aborted:
+        import_dil(path=source, partial=True, actor=SYSTEM)
+    assert [(p.line, p.code) for p in aborted.value.report.problems] == [(5, "encoding")]
+    assert Account.objects.count() == 0
+
+
+def test_parallel_workers_give_the_same_result(tmp_path: Path, units, valid_row) -> None:  # type: ignore[no-untyped-def]
+    rows = rows_from(valid_row, 30)
+    rows[7]["nik"] = "1234"
+    source = write(tmp_path / "dil.csv", rows)
+    report = import_dil(path=source, partial=True, actor=SYSTEM, batch_size=4, workers=2)
+    assert (report.rows_total, report.rows_created, report.rows_rejected) == (30, 29, 1)
+    assert [(p.line, p.code) for p in report.problems] == [(9, "nik_bad_length")]
+    assert Account.objects.count() == 29
