@@ -176,5 +176,10 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env_str("PELANGGAN_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The embedded worker polls every second; its start/stop lines would drown the log.
+        "django_tasks_db": {"level": "WARNING"},
+        "django_tasks": {"level": "WARNING"},
+    },
 }
