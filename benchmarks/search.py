@@ -111,8 +111,14 @@ def main() -> None:
     else:
         rows = load(args.customers, home)
     if not any(u["username"] == "bench" for u in staff_listing()):
-        create_staff(username="bench", password="x",  # noqa: S106 - throwaway benchmark account role="administrator", unit_codes=[],
-                     actor=Actor.system("bench"), check_password=False)  # fmt: skip
+        create_staff(
+            username="bench",
+            password="bench-only-not-a-secret",  # noqa: S106 - throwaway benchmark account
+            role="administrator",
+            unit_codes=[],
+            actor=Actor.system("bench"),
+            check_password=False,
+        )
     _, token = issue_token(username="bench", name="bench", actor=Actor.system("bench"))
     port = serve()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
