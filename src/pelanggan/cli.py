@@ -19,6 +19,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from pelanggan.prepaid.cli import sts_app
+
 app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
@@ -30,6 +32,7 @@ audit_app = typer.Typer(no_args_is_help=True, help="The audit trail")
 app.add_typer(users_app, name="users")
 app.add_typer(customers_app, name="customers")
 app.add_typer(audit_app, name="audit")
+app.add_typer(sts_app, name="sts")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
