@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "pelanggan.platform",
     "pelanggan.security",
     "pelanggan.customers",
+    "pelanggan.prepaid",
     "pelanggan.web",
 ]
 
