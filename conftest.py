@@ -28,6 +28,14 @@ class Persona:
         return Client(HTTP_AUTHORIZATION=f"Bearer {self.token}")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_unit_tree() -> None:
+    """Each test builds its own units; never reuse the tree cached by an earlier test."""
+    from pelanggan.security.selectors import forget_unit_tree
+
+    forget_unit_tree()
+
+
 @pytest.fixture
 def units(db: Any) -> dict[str, Any]:
     from pelanggan.security.services import ensure_unit

@@ -16,8 +16,8 @@ from pelanggan.customers.models import (
     Account,
     Person,
     PersonNameWord,
-    PersonPhone,
     ServiceConnection,
+    ServiceTerms,
 )
 from pelanggan.customers.services.writer import Index, nik_index, phone_index
 from pelanggan.customers.validation import (
@@ -87,38 +87,38 @@ def _scoped(principal: Principal) -> QuerySet[Account]:
     return accounts
 
 
-def _matching_ids(kinds: QueryKinds, principal: Principal) -> QuerySet[Account]:
-    """Accounts matching the query, in the caller's scope.
+def _identifier_ids(kinds: QueryKinds) -> set[int]:
+    """Account ids for IDPEL, meter, NIK and phone, in one statement of indexed lookups.
 
-    Identifier kinds are resolved one indexed lookup each and united in Python: an SQL OR of
-    subqueries makes PostgreSQL scan every account. Name words intersect per word.
+    A UNION of separate lookups, not one WHERE with OR: with OR across joined tables PostgreSQL
+    scans every account.
     """
-    base = _scoped(principal)
-    if kinds.words:
-        persons = Person.objects.all()
-        for word in kinds.words[:6]:
-            index = crypto.blind_index(word, purpose=Index.NAME_WORD)
-            persons = persons.filter(
-                id__in=PersonNameWord.objects.filter(word_index=index).values("person_id")
-            )
-        return base.filter(owner__in=persons.values("id"))
-    ids: set[int] = set()
-    owners: set[int] = set()
+    parts: list[QuerySet[Any, int]] = []
     if kinds.idpel:
-        ids.update(Account.objects.filter(idpel=kinds.idpel).values_list("id", flat=True))
+        parts.append(Account.objects.filter(idpel=kinds.idpel).values_list("id", flat=True))
     if kinds.meter:
         meters = ServiceConnection.objects.filter(meter_number=kinds.meter)
-        ids.update(meters.values_list("account_id", flat=True))
+        parts.append(meters.values_list("account_id", flat=True))
     if kinds.nik:
-        owners.update(
-            Person.objects.filter(nik_index=nik_index(kinds.nik)).values_list("id", flat=True)
-        )
+        by_nik = Account.objects.filter(owner__nik_index=nik_index(kinds.nik))
+        parts.append(by_nik.values_list("id", flat=True))
     if kinds.phone:
-        phones = PersonPhone.objects.filter(number_index=phone_index(kinds.phone))
-        owners.update(phones.values_list("person_id", flat=True))
-    if owners:
-        ids.update(Account.objects.filter(owner_id__in=owners).values_list("id", flat=True))
-    return base.filter(id__in=ids) if ids else base.none()
+        by_phone = Account.objects.filter(owner__phones__number_index=phone_index(kinds.phone))
+        parts.append(by_phone.values_list("id", flat=True))
+    if not parts:
+        return set()
+    query = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+    return set(query)
+
+
+def _by_name_words(words: tuple[str, ...], principal: Principal) -> QuerySet[Account]:
+    persons = Person.objects.all()
+    for word in words[:6]:
+        index = crypto.blind_index(word, purpose=Index.NAME_WORD)
+        persons = persons.filter(
+            id__in=PersonNameWord.objects.filter(word_index=index).values("person_id")
+        )
+    return _scoped(principal).filter(owner__in=persons.values("id"))
 
 
 @dataclass(frozen=True)
@@ -197,25 +197,33 @@ def search_customers(
             "The search text has no usable words",
             "Teks pencarian tidak memiliki kata yang dapat dipakai",
         )
-    matches = _matching_ids(kinds, principal)
-    total = matches.count()
     start = (page - 1) * page_size
-    accounts = list(
-        matches.select_related("owner", "premise", "ulp").order_by("idpel")[
-            start : start + page_size
-        ]
-    )
+    with_rows = ("owner", "premise", "ulp")
+    if kinds.words:
+        matches = _by_name_words(kinds.words, principal)
+        total = matches.count()
+        page_qs = matches.select_related(*with_rows).order_by("idpel")[start : start + page_size]
+        accounts = list(page_qs)
+    else:
+        # Identifier matches are few: fetch them all, count and page in Python.
+        ids = _identifier_ids(kinds)
+        found = _scoped(principal).filter(id__in=ids).select_related(*with_rows) if ids else []
+        ordered = sorted(found, key=lambda a: a.idpel)
+        total, accounts = len(ordered), ordered[start : start + page_size]
     connections: dict[int, list[dict[str, Any]]] = {}
-    for conn in ServiceConnection.objects.filter(account__in=accounts).prefetch_related("terms"):
-        terms = next((t for t in conn.terms.all() if t.valid_to is None), None)
+    open_terms = ServiceTerms.objects.filter(
+        valid_to__isnull=True, connection__account__in=[a.pk for a in accounts]
+    ).select_related("connection")
+    for terms in open_terms.order_by("connection_id"):
+        conn = terms.connection
         connections.setdefault(conn.account_id, []).append(
             {
                 "utility": conn.utility,
                 "meter_number": conn.meter_number,
-                "payment_mode": terms.payment_mode if terms else "",
-                "tariff_group": terms.tariff_group if terms else "",
-                "daya_va": terms.daya_va if terms else None,
-                "customer_group": terms.customer_group if terms else "",
+                "payment_mode": terms.payment_mode,
+                "tariff_group": terms.tariff_group,
+                "daya_va": terms.daya_va,
+                "customer_group": terms.customer_group,
             }
         )
     hits = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -37,14 +38,35 @@ class Principal:
         return Actor("staff", self.user_id, self.username)
 
 
-def _descendant_ulps(unit_ids: set[int]) -> frozenset[int]:
-    units = list(Unit.objects.values_list("id", "parent_id", "kind"))
+_TREE_TTL_SECONDS = 30.0
+_tree_cache: tuple[float, dict[int, list[int]], dict[int, str]] | None = None
+
+
+def forget_unit_tree() -> None:
+    """Drop the cached unit tree (called when units change in this process)."""
+    global _tree_cache
+    _tree_cache = None
+
+
+def _tree() -> tuple[dict[int, list[int]], dict[int, str]]:
+    """Children and kinds of every unit, cached briefly: the organisation changes rarely and
+    every authenticated request needs it. Other processes see a change within the TTL."""
+    global _tree_cache
+    now = time.monotonic()
+    if _tree_cache is not None and now - _tree_cache[0] < _TREE_TTL_SECONDS:
+        return _tree_cache[1], _tree_cache[2]
     children: dict[int, list[int]] = {}
-    kinds = {}
-    for unit_id, parent_id, kind in units:
+    kinds: dict[int, str] = {}
+    for unit_id, parent_id, kind in Unit.objects.values_list("id", "parent_id", "kind"):
         kinds[unit_id] = kind
         if parent_id is not None:
             children.setdefault(parent_id, []).append(unit_id)
+    _tree_cache = (now, children, kinds)
+    return children, kinds
+
+
+def _descendant_ulps(unit_ids: set[int]) -> frozenset[int]:
+    children, kinds = _tree()
     found: set[int] = set()
     stack = list(unit_ids)
     while stack:
@@ -62,10 +84,17 @@ def principal_for(user: AbstractBaseUser | AnonymousUser | None) -> Principal | 
     cached = getattr(user, "_pelanggan_principal", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    profile = StaffProfile.objects.filter(user_id=user.pk).first()
+    # The token lookup joins the profile in already; a session user needs one query for it.
+    profile = user._state.fields_cache.get("staff_profile") if hasattr(user, "_state") else None
+    if profile is None:
+        profile = StaffProfile.objects.filter(user_id=user.pk).first()
     if profile is None:
         return None
-    unit_ids = set(profile.units.values_list("id", flat=True))
+    unit_ids = set(
+        StaffProfile.units.through.objects.filter(staffprofile_id=profile.pk).values_list(
+            "unit_id", flat=True
+        )
+    )
     principal = Principal(
         user_id=user.pk,
         username=user.get_username(),
@@ -86,7 +115,7 @@ def user_for_token(secret: str) -> AbstractBaseUser | None:
     """The active user a bearer token belongs to, if the token is valid, unexpired, unrevoked."""
     now = clock.now()
     token = (
-        ApiToken.objects.select_related("user")
+        ApiToken.objects.select_related("user", "user__staff_profile")
         .filter(token_hash=hash_token(secret), revoked_at__isnull=True)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
         .first()

@@ -15,7 +15,7 @@ from pelanggan.platform.errors import Conflict, NotFound, ValidationFailed
 from pelanggan.platform.ids import new_secret_token
 from pelanggan.security.models import ApiToken, StaffProfile, Unit, UnitKind
 from pelanggan.security.roles import ROLES
-from pelanggan.security.selectors import hash_token
+from pelanggan.security.selectors import forget_unit_tree, hash_token
 
 
 def ensure_unit(
@@ -23,6 +23,7 @@ def ensure_unit(
 ) -> Unit:
     """Create or update a unit by code (idempotent; used by the demo and unit imports)."""
     parent = Unit.objects.get(code=parent_code) if parent_code else None
+    forget_unit_tree()
     unit, _ = Unit.objects.update_or_create(
         code=code,
         defaults={
