@@ -68,7 +68,7 @@ def get_int(fields: Fields, name: str, *, low: int = 0, high: int | None = None)
     if value < low or (high is not None and value > high):
         upper = "" if high is None else f"..{high}"
         raise FieldRangeError(f"{name} must be {low}{upper}")
-    return value
+    return int(value)
 
 
 def get_hex(fields: Fields, name: str, *, digits: int) -> int:
