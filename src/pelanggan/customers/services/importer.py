@@ -348,6 +348,9 @@ def _write_report(
     by_line: dict[int, list[RowProblem]] = {}
     for problem in report.problems:
         by_line.setdefault(problem.line, []).append(problem)
+    # The rejected rows of a partial import hold personal data: readable by the operator only.
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         if partial:

@@ -79,6 +79,7 @@ def test_partial_loads_good_rows_and_reports_the_rest(tmp_path: Path, units, val
         ("5", rows[0]["idpel"]),
     ]
     assert "ulp_unknown" in rejected[0]["errors"]
+    assert report.report_path.stat().st_mode & 0o777 == 0o600  # type: ignore[union-attr]
     assert "idpel_duplicate_in_file" in rejected[1]["errors"]
 
 
