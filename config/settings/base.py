@@ -162,6 +162,17 @@ PELANGGAN_DATA_KEYS = env_secret("PELANGGAN_DATA_KEYS")
 PELANGGAN_DATA_KEYS_PATH = HOME / "keys" / "data-keys.json"
 PELANGGAN_HOME = HOME
 
+# Where STS vending keys live: "software" (encrypted in the database with the data keys) or
+# "pkcs11" (a hardware security module; see src/pelanggan/prepaid/keystore/README.md).
+PELANGGAN_KEY_STORE = {
+    "BACKEND": env_str("PELANGGAN_KEY_STORE", "software"),
+    "LIBRARY": env_str("PELANGGAN_HSM_LIBRARY", "/usr/lib/softhsm/libsofthsm2.so"),
+    "TOKEN_LABEL": env_str("PELANGGAN_HSM_TOKEN", "pelanggan"),
+    "PIN": env_secret("PELANGGAN_HSM_PIN"),
+    "ALLOW_DKGA02_KEY_READ": env_bool("PELANGGAN_HSM_ALLOW_DKGA02_KEY_READ", False),
+    "CACHE_SECONDS": 60,
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -19,7 +19,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pelanggan.prepaid.cli import sts_app
+from pelanggan.prepaid.cli import keys_app, sts_app
+from pelanggan.prepaid.keys_cli import register_key_admin_commands
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -442,6 +443,14 @@ def audit_verify(home: HomeOption = None) -> None:
         f"({report.rows_checked} rows verified before it)",
         3,
     )
+
+
+def _setup_for_keys() -> None:
+    _setup()
+    _ensure_keys()  # the software key store encrypts vending keys with the data keys
+
+
+register_key_admin_commands(keys_app, setup=_setup_for_keys)
 
 
 def main() -> None:
