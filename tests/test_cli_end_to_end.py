@@ -43,6 +43,7 @@ def test_demo_users_token_serve(tmp_path: Path, env: dict[str, str]) -> None:
     assert "agen.bandungutara" in built.stdout
     assert "Rahasia-Demo-2026!" in built.stdout
     assert "DEVELOPMENT encryption keys" in built.stderr
+    assert "simulated meters" in built.stderr  # STS development vending keys, first run only
 
     users = json.loads(_cli(tmp_path, "users", "list", "--json", env=env).stdout)
     by_name = {u["username"]: u for u in users}
@@ -53,6 +54,7 @@ def test_demo_users_token_serve(tmp_path: Path, env: dict[str, str]) -> None:
     again = _cli(tmp_path, "demo", "--customers", "120", "--seed", "3", "--no-serve", env=env)
     assert again.returncode == 0, again.stderr
     assert "(0 new)" in again.stdout  # the same seed over the same data adds nothing
+    assert "simulated meters" not in again.stderr
 
     token = _cli(tmp_path, "users", "token", "agen.cimahi", env=env).stdout.strip()
     assert token.startswith("plg_")

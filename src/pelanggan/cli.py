@@ -89,6 +89,23 @@ def _ensure_keys(*, quiet: bool = False) -> None:
         )
 
 
+def _ensure_development_vending_keys() -> None:
+    """First run of the embedded default: STS development vending keys, with a loud warning."""
+    from django.conf import settings
+
+    if settings.PELANGGAN_KEY_STORE.get("BACKEND", "software") != "software":
+        return  # an HSM holds real keys; never generate development ones there
+    from pelanggan.platform.audit import Actor
+    from pelanggan.prepaid.keystore import get_key_store
+    from pelanggan.prepaid.services import init_development_keys
+
+    if get_key_store().list_keys():
+        return  # not the first run: keys exist (development or real)
+    result = init_development_keys(actor=Actor("cli", None, "cli"))
+    if result.created:
+        err.print(f"[bold yellow]WARNING:[/bold yellow] {result.warning}", highlight=False)
+
+
 def _migrate(*, verbosity: int = 0) -> None:
     from django.core.management import call_command
 
@@ -101,6 +118,7 @@ def init(home: HomeOption = None) -> None:
     _setup(home)
     _ensure_keys()
     _migrate()
+    _ensure_development_vending_keys()
     from django.conf import settings
 
     out.print(f"Data directory ready: {settings.PELANGGAN_HOME}")
@@ -198,6 +216,7 @@ def demo(
     _setup(home)
     _ensure_keys()
     _migrate()
+    _ensure_development_vending_keys()
     from pelanggan.demo import build_demo
 
     password = os.environ.get("PELANGGAN_DEMO_PASSWORD") or "pelanggan-demo-2026"

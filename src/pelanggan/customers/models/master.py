@@ -26,16 +26,25 @@ from pelanggan.platform.fields import (
 class Person(models.Model):
     full_name = EncryptedTextField()
     nik = EncryptedTextField(null=True, blank=True)
-    nik_index = models.CharField(max_length=32, blank=True, db_index=True)
+    nik_index = models.CharField(max_length=32, blank=True)
     birth_date = EncryptedDateField(null=True, blank=True)
     gender = EncryptedTextField(null=True, blank=True)
     email = EncryptedTextField(null=True, blank=True)
-    email_index = models.CharField(max_length=32, blank=True, db_index=True)
+    email_index = models.CharField(max_length=32, blank=True)
     # Keyed hash of the normalised full name: tells "same NIK, same person" from a conflict.
     name_index = models.CharField(max_length=32)
     data_source = models.CharField(max_length=20, choices=DataSource.choices)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+
+    class Meta:
+        # Plain btree indexes: blind indexes are only ever compared for equality, so the
+        # extra LIKE-pattern index Django adds for db_index=True on PostgreSQL would only
+        # slow down every insert.
+        indexes = [
+            models.Index(fields=["nik_index"], name="person_nik_index_idx"),
+            models.Index(fields=["email_index"], name="person_email_index_idx"),
+        ]
 
 
 class PersonNameWord(models.Model):
@@ -53,7 +62,7 @@ class PersonNameWord(models.Model):
 class PersonPhone(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="phones")
     number = EncryptedTextField()
-    number_index = models.CharField(max_length=32, db_index=True)
+    number_index = models.CharField(max_length=32)
     kind = models.CharField(max_length=10, choices=PhoneKind.choices)
     is_primary = models.BooleanField(default=False)
 
@@ -61,6 +70,7 @@ class PersonPhone(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["person", "number_index"], name="person_phone_once"),
         ]
+        indexes = [models.Index(fields=["number_index"], name="phone_number_index_idx")]
 
 
 class EmergencyContact(models.Model):
@@ -85,10 +95,13 @@ class Premise(models.Model):
     latitude = EncryptedDecimalField(null=True, blank=True)
     longitude = EncryptedDecimalField(null=True, blank=True)
     # Keyed hash of street + RT/RW + village: finds two accounts at one premise.
-    address_index = models.CharField(max_length=32, db_index=True)
+    address_index = models.CharField(max_length=32)
     data_source = models.CharField(max_length=20, choices=DataSource.choices)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["address_index"], name="premise_address_index_idx")]
 
 
 class Account(models.Model):
