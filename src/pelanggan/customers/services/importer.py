@@ -33,6 +33,7 @@ from pelanggan.customers.services.cleaning import (
 )
 from pelanggan.customers.services.writer import PreparedRecord, insert_prepared, prepare
 from pelanggan.platform import audit, clock
+from pelanggan.platform.bulk import select_where_in
 from pelanggan.security.selectors import ulp_ids_by_code
 
 BATCH_SIZE = 2000
@@ -287,13 +288,18 @@ class _State:
     ) -> list[PreparedRecord]:
         idpels = [p.idpel for _, _, p in candidates]
         stored = dict(
-            Account.objects.filter(idpel__in=idpels).values_list("idpel", "source_fingerprint")
+            select_where_in(Account, ("idpel", "source_fingerprint"), key="idpel", values=idpels)
         )
         meters = [str(p.connection[1]) for _, _, p in candidates]
         live = set(
-            ServiceConnection.objects.filter(meter_number__in=meters, disconnected_on__isnull=True)
-            .values_list("utility", "meter_number")
-        )  # fmt: skip
+            select_where_in(
+                ServiceConnection,
+                ("utility", "meter_number"),
+                key="meter_number",
+                values=meters,
+                extra_where='"disconnected_on" IS NULL',
+            )
+        )
         fresh = []
         for line, raw, prepared in candidates:
             if prepared.idpel in stored:

@@ -32,7 +32,7 @@ from pelanggan.customers.models import (
 from pelanggan.customers.services.cleaning import CleanRecord
 from pelanggan.customers.validation import name_words, normalize_name, phone_kind
 from pelanggan.platform import crypto
-from pelanggan.platform.bulk import db_value, insert_rows
+from pelanggan.platform.bulk import db_value, insert_rows, select_where_in
 from pelanggan.platform.clock import WIB
 
 
@@ -188,12 +188,11 @@ Slot = tuple[str, str] | int
 def _existing_persons(keys: set[tuple[str, str]]) -> dict[Slot, int]:
     found: dict[Slot, int] = {}
     nik_indexes = sorted({k[0] for k in keys})
-    for start in range(0, len(nik_indexes), 5000):
-        rows = Person.objects.filter(nik_index__in=nik_indexes[start : start + 5000])
-        for person_id, nik_idx, name_idx in rows.order_by("id").values_list(
-            "id", "nik_index", "name_index"
-        ):
-            found.setdefault((nik_idx, name_idx), person_id)
+    rows = select_where_in(
+        Person, ("id", "nik_index", "name_index"), key="nik_index", values=nik_indexes
+    )
+    for person_id, nik_idx, name_idx in sorted(rows):
+        found.setdefault((nik_idx, name_idx), person_id)
     return found
 
 
