@@ -39,6 +39,9 @@ class SearchHitOut(Schema):
 class SearchPageOut(Schema):
     query_kinds: list[str]
     total: int
+    total_capped: bool = Field(
+        False, description="More matches than counted (1000): refine the search"
+    )
     page: int
     page_size: int
     hits: list[SearchHitOut]

@@ -32,6 +32,7 @@ from pelanggan.platform.errors import NotFound, ValidationFailed
 from pelanggan.security.selectors import Principal
 
 MAX_PAGE_SIZE = 50
+MAX_COUNTED = 1000
 _DIGITS = re.compile(r"^\d+$")
 _METER = re.compile(r"^[A-Z0-9-]{4,20}$")
 
@@ -141,6 +142,8 @@ class SearchPage:
     page: int
     page_size: int
     hits: list[SearchHit] = field(default_factory=list)
+    # True when more than MAX_COUNTED accounts match: `total` is then MAX_COUNTED.
+    total_capped: bool = False
 
 
 def search_customers(
@@ -201,7 +204,11 @@ def search_customers(
     with_rows = ("owner", "premise", "ulp")
     if kinds.words:
         matches = _by_name_words(kinds.words, principal)
-        total = matches.count()
+        # Counting every holder of a common name word costs more than the search itself; past
+        # MAX_COUNTED the caller is asked to refine instead.
+        total = matches[: MAX_COUNTED + 1].count()
+        capped = total > MAX_COUNTED
+        total = min(total, MAX_COUNTED)
         page_qs = matches.select_related(*with_rows).order_by("idpel")[start : start + page_size]
         accounts = list(page_qs)
     else:
@@ -210,6 +217,7 @@ def search_customers(
         found = _scoped(principal).filter(id__in=ids).select_related(*with_rows) if ids else []
         ordered = sorted(found, key=lambda a: a.idpel)
         total, accounts = len(ordered), ordered[start : start + page_size]
+        capped = False
     connections: dict[int, list[dict[str, Any]]] = {}
     open_terms = ServiceTerms.objects.filter(
         valid_to__isnull=True, connection__account__in=[a.pk for a in accounts]
@@ -248,7 +256,7 @@ def search_customers(
             subject_ids=[h.idpel for h in hits],
             changes={"query_kinds": kinds.labels, "total": total},
         )
-    return SearchPage(kinds.labels, total, page, page_size, hits)
+    return SearchPage(kinds.labels, total, page, page_size, hits, total_capped=capped)
 
 
 def _masked_email(email: str | None) -> str | None:
