@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Serves the API docs' Swagger UI from the package itself (no CDN: sites may be offline).
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "pelanggan.platform",
