@@ -79,6 +79,7 @@ class CustomerIn(Schema):
     meter_number: str
     connected_on: str | None = None
     data_source: str = "contact_centre"
+    billing_address: str | None = Field(None, max_length=300)
 
 
 class EmergencyContactIn(Schema):
@@ -154,6 +155,7 @@ class RecordOut(Schema):
     idpel: str
     status: str
     data_source: str
+    billing_address: str | None
     created_at: dt.datetime
     unit: dict[str, Any]
     person: dict[str, Any]

@@ -315,6 +315,7 @@ def customer_record(
         "idpel": account.idpel,
         "status": account.status,
         "data_source": account.data_source,
+        "billing_address": account.billing_address,
         "created_at": account.created_at,
         "unit": {
             "ulp_code": account.ulp.code,

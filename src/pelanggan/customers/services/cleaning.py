@@ -61,6 +61,7 @@ DIL_COLUMNS = (
     "account_status",
     "connected_on",
     "data_source",
+    "billing_address",
 )
 REQUIRED_COLUMNS = ("ulp_code", "full_name", "street", "utility", "meter_number")
 
@@ -106,6 +107,8 @@ class CleanRecord:
     connected_on: dt.date | None
     data_source: str
     warnings: tuple[str, ...] = field(default=())
+    # Where bills go when not to the premise (free text, personal data); None: the premise.
+    billing_address: str | None = None
 
 
 T = TypeVar("T")
@@ -271,6 +274,14 @@ def clean_record(row: Mapping[str, Any], *, today: dt.date) -> CleanRecord:
             "Tanggal sambung tidak boleh di masa depan",
         )
     data_source = _choice(c, row, "data_source", DataSource, DataSource.IMPORT)
+    billing_address = " ".join(_text(row, "billing_address").split()) or None
+    if billing_address is not None and len(billing_address) > 300:
+        c.add(
+            "billing_address",
+            "billing_address_too_long",
+            "The billing address is too long (300 characters max)",
+            "Alamat penagihan terlalu panjang (maksimal 300 karakter)",
+        )
     if c.problems:
         raise RecordInvalid(c.problems)
     assert address is not None  # noqa: S101 - guaranteed when no problem was collected
@@ -297,6 +308,7 @@ def clean_record(row: Mapping[str, Any], *, today: dt.date) -> CleanRecord:
         connected_on=connected_on,
         data_source=data_source,
         warnings=tuple(address.warnings),
+        billing_address=billing_address,
     )
 
 

@@ -78,6 +78,7 @@ def record_fingerprint(record: CleanRecord) -> str:
         a.postal_code, record.latitude, record.longitude, record.utility, record.payment_mode,
         record.tariff_group, record.daya_va, record.customer_group, record.pipe_size_mm,
         record.meter_number, record.account_status, record.connected_on, record.data_source,
+        record.billing_address,
     )  # fmt: skip
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()
     return crypto.blind_index(digest, purpose=Index.FINGERPRINT)
@@ -169,7 +170,12 @@ def prepare(record: CleanRecord, *, idpel: str) -> PreparedRecord:
         words=tuple(dict.fromkeys(word_indexes(record.full_name))),
         phones=phones,
         premise=premise,
-        account=(record.account_status, record.data_source, record_fingerprint(record)),
+        account=(
+            record.account_status,
+            record.data_source,
+            record_fingerprint(record),
+            _encrypt(Account, "billing_address", record.billing_address),
+        ),
         connection=(record.utility, record.meter_number, record.connected_on),
         terms=(
             valid_from,
@@ -239,7 +245,7 @@ def insert_prepared(
     )
     account_rows = [
         (p.idpel, person_ids[slot], premise_id, p.account[0], ulp_ids[p.ulp_code], p.account[1],
-         p.account[2], None, stamp, stamp)
+         p.account[2], p.account[3], stamp, stamp)
         for p, slot, premise_id in zip(batch, owners, premise_ids, strict=True)
     ]  # fmt: skip
     account_ids = insert_rows(Account, ACCOUNT_COLUMNS, account_rows, returning_id=True)

@@ -371,3 +371,20 @@ def test_emergency_contacts_are_validated_replaced_and_masked(
     ]
     event = AuditEvent.objects.filter(event_type="customers.person.updated").get()
     assert event.changes == {"emergency_contacts": {"changed": True}}
+
+
+def test_billing_address_is_stored_encrypted_and_shown(
+    agent_a: Persona, valid_row: dict[str, str]
+) -> None:
+    valid_row["billing_address"] = "  PO Box 1234,   Bandung 40100 "
+    assert create(agent_a, valid_row).status_code == 201
+    record = agent_a.client().get("/api/v1/customers/531100000001").json()
+    assert record["billing_address"] == "PO Box 1234, Bandung 40100"
+    stored = Account.objects.values_list("billing_address", flat=True).get()
+    assert stored == "PO Box 1234, Bandung 40100"  # decrypted by the field
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT billing_address FROM customers_account")
+        raw = cursor.fetchone()[0]
+    assert raw.startswith("enc1:")
