@@ -1,0 +1,7 @@
+"""Entry point of ``python -m pipelines.intervals``."""
+
+import sys
+
+from pipelines.intervals.cli import main
+
+sys.exit(main())

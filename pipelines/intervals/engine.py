@@ -1,0 +1,144 @@
+"""DuckDB engine: connections, quoting, and the Parquet lake's physical layout.
+
+Everything DuckDB-specific that is not a plain SQL expression lives here (file readers, ``COPY``,
+settings), so that a Spark engine can supply the same functions and reuse the query text of
+``ingest``, ``vee`` and ``aggregates``, whose SQL sticks to window functions, ``CASE`` and joins.
+
+Lake layout: ``<lake>/intervals/day=YYYY-MM-DD/part-*.parquet``, one directory per **UTC** day of
+``interval_start``. UTC is chosen because it has no daylight saving and does not depend on
+configuration; a WIB day or month touches at most one extra partition, which the readers prune.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+
+INTERVALS_DIR = "intervals"
+STAGING_DIR = "_staging"
+LAKE_COLUMNS_SQL = (
+    "meter_number VARCHAR, interval_start TIMESTAMPTZ, interval_minutes INTEGER, "
+    "kwh DECIMAL(18,6), kvarh DECIMAL(18,6), quality VARCHAR, source_name VARCHAR"
+)
+
+
+def connect(*, memory_limit: str = "512MB", threads: int = 2, temp_dir: Path | None = None
+            ) -> duckdb.DuckDBPyConnection:
+    """Open an in-memory DuckDB bounded in memory and threads, with UTC as session zone.
+
+    The session zone is pinned to UTC so that no result depends on the host's zone; local
+    calendars are always named explicitly in the SQL.
+    """
+    con = duckdb.connect(":memory:")
+    con.execute(f"SET memory_limit = {quote(memory_limit)}")
+    con.execute(f"SET threads = {int(threads)}")
+    con.execute("SET TimeZone = 'UTC'")
+    if temp_dir is not None:
+        temp_dir.mkdir(parents=True, exist_ok=True)
+        con.execute(f"SET temp_directory = {quote(str(temp_dir))}")
+    return con
+
+
+def quote(value: str) -> str:
+    """Quote a string as an SQL literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def ident(name: str) -> str:
+    """Quote an SQL identifier (source column names come from files, not from us)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def intervals_root(lake_dir: Path) -> Path:
+    return lake_dir / INTERVALS_DIR
+
+
+def partition_dir(lake_dir: Path, day: str) -> Path:
+    return intervals_root(lake_dir) / f"day={day}"
+
+
+def existing_days(lake_dir: Path) -> set[str]:
+    """Days that already have a partition with at least one Parquet file."""
+    root = intervals_root(lake_dir)
+    if not root.is_dir():
+        return set()
+    return {
+        p.name.removeprefix("day=")
+        for p in root.iterdir()
+        if p.is_dir() and p.name.startswith("day=") and any(p.glob("*.parquet"))
+    }
+
+
+def lake_files(lake_dir: Path, days: Iterable[str] | None = None) -> list[str]:
+    """Parquet files of the lake, optionally only those of ``days`` (partition pruning by path)."""
+    root = intervals_root(lake_dir)
+    if not root.is_dir():
+        return []
+    wanted = None if days is None else set(days)
+    files = [
+        str(f)
+        for p in sorted(root.iterdir())
+        if p.is_dir() and p.name.startswith("day=")
+        and (wanted is None or p.name.removeprefix("day=") in wanted)
+        for f in sorted(p.glob("*.parquet"))
+    ]
+    return files
+
+
+def lake_relation_sql(files: list[str]) -> str:
+    """A FROM-clause item over lake files, or an empty relation with the lake's columns."""
+    if not files:
+        return empty_lake_sql()
+    listed = ", ".join(quote(f) for f in files)
+    return f"read_parquet([{listed}], hive_partitioning = false)"
+
+
+def empty_lake_sql() -> str:
+    """A typed empty relation with the lake's columns (used when no partition matches)."""
+    casts = ", ".join(
+        f"CAST(NULL AS {col.split(' ', 1)[1]}) AS {col.split(' ', 1)[0]}"
+        for col in LAKE_COLUMNS_SQL.split(", ")
+    )
+    return f"(SELECT {casts} WHERE false)"
+
+
+def new_staging_dir(lake_dir: Path) -> Path:
+    """A private scratch directory inside the lake, so the final renames stay on one volume."""
+    path = lake_dir / STAGING_DIR / uuid.uuid4().hex
+    path.mkdir(parents=True)
+    return path
+
+
+def copy_partitioned(con: duckdb.DuckDBPyConnection, select_sql: str, target: Path) -> None:
+    """Write ``select_sql`` (which must have a ``day`` column) as ``target/day=.../*.parquet``."""
+    con.execute(
+        f"COPY ({select_sql}) TO {quote(str(target))} "
+        "(FORMAT parquet, PARTITION_BY (day), COMPRESSION zstd, FILENAME_PATTERN 'part-{i}', "
+        "OVERWRITE_OR_IGNORE true)"
+    )
+
+
+def swap_in_partitions(staged_root: Path, lake_dir: Path, days: Iterable[str]) -> None:
+    """Move freshly written day directories into the lake, replacing older ones per day.
+
+    Each day is replaced by two renames on the same file system (old aside, new in), so a reader
+    never sees half a day and a crash leaves at worst an ``_old`` directory to clean up.
+    """
+    root = intervals_root(lake_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    for day in sorted(days):
+        new = staged_root / f"day={day}"
+        if not new.is_dir():
+            continue
+        final = root / f"day={day}"
+        aside = staged_root / f"old-day={day}"
+        if final.exists():
+            os.replace(final, aside)
+        os.replace(new, final)
+        if aside.exists():
+            shutil.rmtree(aside)
