@@ -163,6 +163,8 @@ TASKS = {
 PELANGGAN_DATA_KEYS = env_secret("PELANGGAN_DATA_KEYS")
 PELANGGAN_DATA_KEYS_PATH = HOME / "keys" / "data-keys.json"
 PELANGGAN_HOME = HOME
+# The interval-data lake (Parquet partitioned by day); object storage mounts work too.
+PELANGGAN_LAKE_DIR = env_str("PELANGGAN_LAKE_DIR") or str(HOME / "lake")
 
 # Where STS vending keys live: "software" (encrypted in the database with the data keys) or
 # "pkcs11" (a hardware security module; see src/pelanggan/prepaid/keystore/README.md).

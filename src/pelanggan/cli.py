@@ -30,10 +30,12 @@ app = typer.Typer(
 users_app = typer.Typer(no_args_is_help=True, help="Staff accounts and API tokens")
 customers_app = typer.Typer(no_args_is_help=True, help="The customer master (DIL)")
 audit_app = typer.Typer(no_args_is_help=True, help="The audit trail")
+readings_app = typer.Typer(no_args_is_help=True, help="Interval meter readings (the lake)")
 app.add_typer(users_app, name="users")
 app.add_typer(customers_app, name="customers")
 app.add_typer(audit_app, name="audit")
 app.add_typer(sts_app, name="sts")
+app.add_typer(readings_app, name="readings")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -462,6 +464,53 @@ def audit_verify(home: HomeOption = None) -> None:
         f"({report.rows_checked} rows verified before it)",
         3,
     )
+
+
+def _lake_dir() -> Path:
+    from django.conf import settings
+
+    return Path(settings.PELANGGAN_LAKE_DIR)
+
+
+@readings_app.command("import")
+def readings_import(
+    file: Annotated[Path, typer.Argument(help="Head-end file: CSV or Parquet")],
+    home: HomeOption = None,
+    mapping: Annotated[
+        str, typer.Option(help="Column mapping of the head-end layout: canonical, sgsc")
+    ] = "canonical",
+    source_name: Annotated[str | None, typer.Option(help="Defaults to the file name")] = None,
+) -> None:
+    """Validate interval readings and land the good ones in the lake (idempotent)."""
+    _setup(home)
+    from pipelines.intervals.ingest import ingest_file
+    from pipelines.intervals.layout import MAPPINGS, mapping_by_name
+
+    from pelanggan.platform import clock
+
+    if not file.is_file():
+        _fail(f"{file}: no such file")
+    if mapping not in MAPPINGS:
+        _fail(f"unknown mapping {mapping!r}; known: {', '.join(sorted(MAPPINGS))}")
+    report = ingest_file(
+        file,
+        lake_dir=_lake_dir(),
+        mapping=mapping_by_name(mapping),
+        source_name=source_name or file.name,
+        as_of=clock.now(),
+    )
+    out.print(
+        f"{file.name}: {report.rows_read} rows, {report.rows_landed} landed, "
+        f"{report.already_in_lake} already in the lake, {report.duplicates_in_file} repeated, "
+        f"{report.rows_rejected} rejected, {report.conflicts} conflicts",
+        highlight=False,
+    )
+    for row in report.rejected[:20]:
+        err.print(f"{row.file}, line {row.line}: {row.reason}", highlight=False)
+    if report.report_path:
+        err.print(f"Report: {report.report_path}", highlight=False)
+    if report.rows_rejected or report.conflicts:
+        raise typer.Exit(1)
 
 
 def _setup_for_keys() -> None:
