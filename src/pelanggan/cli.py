@@ -483,10 +483,9 @@ def readings_import(
 ) -> None:
     """Validate interval readings and land the good ones in the lake (idempotent)."""
     _setup(home)
+    from pelanggan.platform import clock
     from pipelines.intervals.ingest import ingest_file
     from pipelines.intervals.layout import MAPPINGS, mapping_by_name
-
-    from pelanggan.platform import clock
 
     if not file.is_file():
         _fail(f"{file}: no such file")
