@@ -10,12 +10,14 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 from ninja.security import HttpBearer, SessionAuth
 
 from pelanggan.platform.errors import PermissionDenied
 from pelanggan.security.roles import ALL_PERMISSIONS
-from pelanggan.security.selectors import Principal, principal_for, user_for_token
+from pelanggan.security.selectors import Principal, principal_for, principal_for_token
 
 PUBLIC = "public"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -23,11 +25,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class BearerTokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Principal | None:
-        user = user_for_token(token)
-        if user is None:
+        principal = principal_for_token(token)
+        if principal is None:
             return None
-        request.user = user  # type: ignore[assignment]
-        return principal_for(user)
+        # Django's user object only if something asks for it: the API works with the principal.
+        user_id = principal.user_id
+        request.user = SimpleLazyObject(  # type: ignore[assignment]
+            lambda: get_user_model().objects.get(pk=user_id)
+        )
+        return principal
 
 
 class StaffSessionAuth(SessionAuth):
