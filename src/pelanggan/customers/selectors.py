@@ -10,13 +10,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from pelanggan.customers.models import (
     Account,
     Person,
     PersonNameWord,
-    ServiceConnection,
     ServiceTerms,
 )
 from pelanggan.customers.services.writer import Index, nik_index, phone_index
@@ -88,30 +88,6 @@ def _scoped(principal: Principal) -> QuerySet[Account]:
     return accounts
 
 
-def _identifier_ids(kinds: QueryKinds) -> set[int]:
-    """Account ids for IDPEL, meter, NIK and phone, in one statement of indexed lookups.
-
-    A UNION of separate lookups, not one WHERE with OR: with OR across joined tables PostgreSQL
-    scans every account.
-    """
-    parts: list[QuerySet[Any, int]] = []
-    if kinds.idpel:
-        parts.append(Account.objects.filter(idpel=kinds.idpel).values_list("id", flat=True))
-    if kinds.meter:
-        meters = ServiceConnection.objects.filter(meter_number=kinds.meter)
-        parts.append(meters.values_list("account_id", flat=True))
-    if kinds.nik:
-        by_nik = Account.objects.filter(owner__nik_index=nik_index(kinds.nik))
-        parts.append(by_nik.values_list("id", flat=True))
-    if kinds.phone:
-        by_phone = Account.objects.filter(owner__phones__number_index=phone_index(kinds.phone))
-        parts.append(by_phone.values_list("id", flat=True))
-    if not parts:
-        return set()
-    query = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
-    return set(query)
-
-
 def _by_name_words(words: tuple[str, ...], principal: Principal) -> QuerySet[Account]:
     persons = Person.objects.all()
     for word in words[:6]:
@@ -144,6 +120,123 @@ class SearchPage:
     hits: list[SearchHit] = field(default_factory=list)
     # True when more than MAX_COUNTED accounts match: `total` is then MAX_COUNTED.
     total_capped: bool = False
+
+
+def _connection_summary(row: tuple[Any, ...]) -> dict[str, Any]:
+    utility, meter_number, payment_mode, tariff_group, daya_va, customer_group = row
+    return {
+        "utility": utility,
+        "meter_number": meter_number,
+        "payment_mode": payment_mode or "",
+        "tariff_group": tariff_group or "",
+        "daya_va": daya_va,
+        "customer_group": customer_group or "",
+    }
+
+
+def _hits_for(accounts: list[Account]) -> list[SearchHit]:
+    """Search hits for a page of accounts (owner, premise and ULP already joined)."""
+    connections: dict[int, list[dict[str, Any]]] = {}
+    open_terms = ServiceTerms.objects.filter(
+        valid_to__isnull=True, connection__account__in=[a.pk for a in accounts]
+    ).select_related("connection")
+    for terms in open_terms.order_by("connection_id"):
+        conn = terms.connection
+        connections.setdefault(conn.account_id, []).append(
+            _connection_summary(
+                (conn.utility, conn.meter_number, terms.payment_mode, terms.tariff_group,
+                 terms.daya_va, terms.customer_group)
+            )
+        )  # fmt: skip
+    return [
+        SearchHit(
+            idpel=a.idpel,
+            full_name=a.owner.full_name,
+            status=a.status,
+            ulp_code=a.ulp.code,
+            ulp_name=a.ulp.name,
+            kelurahan=a.premise.kelurahan,
+            kecamatan=a.premise.kecamatan,
+            kabupaten_kota=a.premise.kabupaten_kota,
+            utilities=connections.get(a.pk, []),
+        )
+        for a in accounts
+    ]
+
+
+_HITS_SQL = """
+    WITH matched(id) AS ({matched})
+    SELECT a.id, a.idpel, a.status, p.full_name, u.code, u.name,
+           pr.kelurahan, pr.kecamatan, pr.kabupaten_kota,
+           c.utility, c.meter_number, t.payment_mode, t.tariff_group, t.daya_va,
+           t.customer_group
+    FROM customers_account a
+    JOIN customers_person p ON p.id = a.owner_id
+    JOIN security_unit u ON u.id = a.ulp_id
+    JOIN customers_premise pr ON pr.id = a.premise_id
+    LEFT JOIN customers_serviceconnection c ON c.account_id = a.id
+    LEFT JOIN customers_serviceterms t ON t.connection_id = c.id AND t.valid_to IS NULL
+    WHERE a.id IN (SELECT id FROM matched){scope}
+    ORDER BY a.idpel, c.id
+"""
+
+
+def _identifier_hits(kinds: QueryKinds, principal: Principal) -> list[SearchHit]:
+    """Every account matching an IDPEL, meter, NIK or phone, with its connections, in one
+    statement: a UNION of indexed lookups (an SQL OR across joined tables would make PostgreSQL
+    scan every account) joined to what a hit shows. Searches are the console's most frequent
+    call, so this skips the ORM."""
+    branches: list[str] = []
+    params: list[Any] = []
+    if kinds.idpel:
+        branches.append("SELECT id FROM customers_account WHERE idpel = %s")
+        params.append(kinds.idpel)
+    if kinds.meter:
+        branches.append(
+            "SELECT account_id FROM customers_serviceconnection WHERE meter_number = %s"
+        )
+        params.append(kinds.meter)
+    if kinds.nik:
+        branches.append(
+            "SELECT a.id FROM customers_account a JOIN customers_person p ON p.id = a.owner_id"
+            " WHERE p.nik_index = %s"
+        )
+        params.append(nik_index(kinds.nik))
+    if kinds.phone:
+        branches.append(
+            "SELECT a.id FROM customers_account a"
+            " JOIN customers_personphone ph ON ph.person_id = a.owner_id"
+            " WHERE ph.number_index = %s"
+        )
+        params.append(phone_index(kinds.phone))
+    if not branches or (not principal.national and not principal.ulp_ids):
+        return []
+    scope = ""
+    if not principal.national:
+        scope = " AND a.ulp_id IN (" + ", ".join(["%s"] * len(principal.ulp_ids)) + ")"
+        params.extend(sorted(principal.ulp_ids))
+    sql = _HITS_SQL.format(matched=" UNION ".join(branches), scope=scope)
+    name_field = Person._meta.get_field("full_name")
+    hits: dict[int, SearchHit] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            account_id = row[0]
+            if account_id not in hits:
+                hits[account_id] = SearchHit(
+                    idpel=row[1],
+                    full_name=name_field.from_db_value(row[3], None, connection),
+                    status=row[2],
+                    ulp_code=row[4],
+                    ulp_name=row[5],
+                    kelurahan=row[6],
+                    kecamatan=row[7],
+                    kabupaten_kota=row[8],
+                    utilities=[],
+                )
+            if row[9] is not None:
+                hits[account_id].utilities.append(_connection_summary(row[9:15]))
+    return list(hits.values())
 
 
 def search_customers(
@@ -201,7 +294,6 @@ def search_customers(
             "Teks pencarian tidak memiliki kata yang dapat dipakai",
         )
     start = (page - 1) * page_size
-    with_rows = ("owner", "premise", "ulp")
     if kinds.words:
         matches = _by_name_words(kinds.words, principal)
         # Counting every holder of a common name word costs more than the search itself; past
@@ -209,45 +301,12 @@ def search_customers(
         total = matches[: MAX_COUNTED + 1].count()
         capped = total > MAX_COUNTED
         total = min(total, MAX_COUNTED)
-        page_qs = matches.select_related(*with_rows).order_by("idpel")[start : start + page_size]
-        accounts = list(page_qs)
+        page_qs = matches.select_related("owner", "premise", "ulp").order_by("idpel")
+        hits = _hits_for(list(page_qs[start : start + page_size]))
     else:
-        # Identifier matches are few: fetch them all, count and page in Python.
-        ids = _identifier_ids(kinds)
-        found = _scoped(principal).filter(id__in=ids).select_related(*with_rows) if ids else []
-        ordered = sorted(found, key=lambda a: a.idpel)
-        total, accounts = len(ordered), ordered[start : start + page_size]
-        capped = False
-    connections: dict[int, list[dict[str, Any]]] = {}
-    open_terms = ServiceTerms.objects.filter(
-        valid_to__isnull=True, connection__account__in=[a.pk for a in accounts]
-    ).select_related("connection")
-    for terms in open_terms.order_by("connection_id"):
-        conn = terms.connection
-        connections.setdefault(conn.account_id, []).append(
-            {
-                "utility": conn.utility,
-                "meter_number": conn.meter_number,
-                "payment_mode": terms.payment_mode,
-                "tariff_group": terms.tariff_group,
-                "daya_va": terms.daya_va,
-                "customer_group": terms.customer_group,
-            }
-        )
-    hits = [
-        SearchHit(
-            idpel=a.idpel,
-            full_name=a.owner.full_name,
-            status=a.status,
-            ulp_code=a.ulp.code,
-            ulp_name=a.ulp.name,
-            kelurahan=a.premise.kelurahan,
-            kecamatan=a.premise.kecamatan,
-            kabupaten_kota=a.premise.kabupaten_kota,
-            utilities=connections.get(a.pk, []),
-        )
-        for a in accounts
-    ]
+        # Identifier matches are few: fetch them all in one statement, page in Python.
+        every = _identifier_hits(kinds, principal)
+        total, hits, capped = len(every), every[start : start + page_size], False
     if hits:
         audit.record(
             "customers.search.performed",
