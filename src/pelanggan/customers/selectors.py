@@ -28,6 +28,7 @@ from pelanggan.customers.validation import (
     normalize_phone,
 )
 from pelanggan.platform import audit, crypto
+from pelanggan.platform.bulk import fetch_all_prepared
 from pelanggan.platform.errors import NotFound, ValidationFailed
 from pelanggan.security.selectors import Principal
 
@@ -218,24 +219,22 @@ def _identifier_hits(kinds: QueryKinds, principal: Principal) -> list[SearchHit]
     sql = _HITS_SQL.format(matched=" UNION ".join(branches), scope=scope)
     name_field = Person._meta.get_field("full_name")
     hits: dict[int, SearchHit] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for row in cursor.fetchall():
-            account_id = row[0]
-            if account_id not in hits:
-                hits[account_id] = SearchHit(
-                    idpel=row[1],
-                    full_name=name_field.from_db_value(row[3], None, connection),
-                    status=row[2],
-                    ulp_code=row[4],
-                    ulp_name=row[5],
-                    kelurahan=row[6],
-                    kecamatan=row[7],
-                    kabupaten_kota=row[8],
-                    utilities=[],
-                )
-            if row[9] is not None:
-                hits[account_id].utilities.append(_connection_summary(row[9:15]))
+    for row in fetch_all_prepared(sql, params):
+        account_id = row[0]
+        if account_id not in hits:
+            hits[account_id] = SearchHit(
+                idpel=row[1],
+                full_name=name_field.from_db_value(row[3], None, connection),
+                status=row[2],
+                ulp_code=row[4],
+                ulp_name=row[5],
+                kelurahan=row[6],
+                kecamatan=row[7],
+                kabupaten_kota=row[8],
+                utilities=[],
+            )
+        if row[9] is not None:
+            hits[account_id].utilities.append(_connection_summary(row[9:15]))
     return list(hits.values())
 
 

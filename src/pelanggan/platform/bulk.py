@@ -115,4 +115,24 @@ def select_where_in(
     return found
 
 
-__all__ = ["db_value", "insert_rows", "select_where_in", "transaction"]
+def fetch_all_prepared(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Run a hot read query; on PostgreSQL as a prepared statement on this connection.
+
+    A search joins seven tables: PostgreSQL spends about a millisecond planning it and a tenth
+    of that executing it. Django's cursors bind parameters on the client, so nothing is ever
+    prepared; a server-binding psycopg cursor on the same connection (same transaction) lets
+    the driver prepare the statement once per connection and reuse the plan.
+    """
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, list(params))
+            return list(cursor.fetchall())
+    import psycopg
+
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, list(params), prepare=True)
+        return list(cursor.fetchall())
+
+
+__all__ = ["db_value", "fetch_all_prepared", "insert_rows", "select_where_in", "transaction"]
