@@ -8,6 +8,7 @@ exists can always be encoded. Amounts are `Decimal` in their unit through proper
 
 from __future__ import annotations
 
+import abc
 import enum
 from dataclasses import dataclass
 from decimal import Decimal
@@ -53,7 +54,7 @@ def _field(value: int, bits: int, name: str) -> int:
     return value
 
 
-class TokenPayload:
+class TokenPayload(abc.ABC):
     """Base of every token's contents."""
 
     __slots__ = ()
@@ -70,9 +71,9 @@ class TokenPayload:
         """The 4-bit subclass."""
         return self.SUBCLASS
 
+    @abc.abstractmethod
     def pack(self) -> int:
         """The 44 bits between subclass and CRC."""
-        raise NotImplementedError
 
     @property
     def has_tid(self) -> bool:
