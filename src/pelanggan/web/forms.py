@@ -189,6 +189,7 @@ class CustomerForm(ConsoleForm):
     pipe_size_mm = _select([])
     meter_number = _text()
     connected_on = _date()
+    billing_address = _text(maxlength="300")
 
     def __init__(self, *args: Any, ulp_choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

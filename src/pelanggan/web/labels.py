@@ -89,6 +89,7 @@ COLUMN_LABELS: dict[str, Promise] = {
     "meter_number": _("Meter number"),
     "account_status": _("Account status"),
     "connected_on": _("Connected on"),
+    "billing_address": _("Billing address (if not the premise)"),
     "data_source": _("Data source"),
     "effective_at": _("Effective from"),
     "reason": _("Reason"),

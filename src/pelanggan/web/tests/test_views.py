@@ -497,3 +497,16 @@ def test_the_permission_walk_catches_a_bare_view() -> None:
         return None
 
     assert undeclared([path("bare/", bare, name="bare")]) == ["bare"]
+
+
+def test_create_with_a_billing_address_shows_it_on_the_360(
+    agent_a: Persona, valid_row: dict[str, str]
+) -> None:
+    client = Client()
+    client.force_login(agent_a.user)
+    form = {k: v for k, v in valid_row.items() if k not in ("account_status", "data_source")}
+    form["billing_address"] = "Kotak Pos 77, Bandung 40100"
+    created = client.post("/customers/new/", form)
+    assert created.status_code == 302, html(created)[:2000]
+    page = html(client.get(created["Location"]))
+    assert "<dt>Alamat penagihan</dt><dd>Kotak Pos 77, Bandung 40100</dd>" in page
