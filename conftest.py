@@ -16,6 +16,8 @@ from django.test import Client
 from pelanggan.platform.audit import Actor
 
 SYSTEM = Actor.system("tests")
+# PostgreSQL: lets the test runner flush the append-only audit table between tests.
+pytest_plugins = ["pelanggan.platform.testing"]
 
 
 @dataclass
@@ -27,6 +29,33 @@ class Persona:
     def client(self) -> Client:
         return Client(HTTP_AUTHORIZATION=f"Bearer {self.token}")
 
+    def otp(self) -> str:
+        """The current code of the persona's enrolled TOTP authenticator."""
+        return totp_code(self.user)
+
+
+def totp_code(user: Any) -> str:
+    """The code a user's authenticator app shows now (wall-clock time, as allauth checks it,
+    even while a test freezes the platform clock)."""
+    import datetime as dt
+
+    from pelanggan.security.totp import code_at, secret_of
+
+    secret = secret_of(user.pk)
+    if secret is None:
+        raise LookupError("the user has no TOTP authenticator")
+    return code_at(secret, dt.datetime.now(tz=dt.UTC))
+
+
+def mark_mfa_fresh(client: Client) -> None:
+    """Make a console test client's session count as having just passed its second factor."""
+    from pelanggan.platform import clock
+    from pelanggan.security.stepup import SESSION_KEY
+
+    session = client.session
+    session[SESSION_KEY] = clock.now().timestamp()
+    session.save()
+
 
 @pytest.fixture(autouse=True)
 def _fresh_unit_tree() -> None:
@@ -34,6 +63,14 @@ def _fresh_unit_tree() -> None:
     from pelanggan.security.selectors import forget_unit_tree
 
     forget_unit_tree()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Used TOTP codes and allauth's rate limits live in the cache: start each test clean."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture
@@ -66,7 +103,7 @@ def units(db: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def make_persona(units: dict[str, Any]) -> Callable[..., Persona]:
-    from pelanggan.security.services import create_staff, issue_token
+    from pelanggan.security.services import create_staff, enrol_totp, issue_token
 
     def make(username: str, role: str, unit_codes: list[str]) -> Persona:
         user = create_staff(
@@ -77,6 +114,8 @@ def make_persona(units: dict[str, Any]) -> Callable[..., Persona]:
             actor=SYSTEM,
             check_password=False,
         )
+        # Every staff role must use MFA: personas come enrolled (their codes: Persona.otp()).
+        enrol_totp(user_id=user.pk, actor=SYSTEM)
         _, secret = issue_token(username=username, name="test", actor=SYSTEM)
         return Persona(username, secret, user)
 

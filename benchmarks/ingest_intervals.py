@@ -3,7 +3,10 @@ validation into a fresh lake, on the same generated CSV of canonical readings.
 
 Goals (issue #4): ingest_file reaches at least half the rows/s of the bare COPY, and the
 ingesting process peaks under 1 GiB resident. Each measurement runs in its own child process so
-that ``ru_maxrss`` of one does not hide the other.
+that ``ru_maxrss`` of one does not hide the other. The two alternate for ``--rounds`` rounds on
+the same file with the same thread count, and the table shows the best and the median wall time
+of each (the machine is shared, so single runs are noisy) and the CPU seconds they used. The
+ratio is taken from the medians.
 
     .venv/bin/python benchmarks/ingest_intervals.py --rows 10000000
 """
@@ -18,6 +21,7 @@ import argparse
 import json
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -107,6 +111,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--memory-limit", default="512MB")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--child", choices=["copy", "ingest"])
     parser.add_argument("--csv")
     parser.add_argument("--out")
@@ -115,7 +120,9 @@ def main() -> None:
     if args.child:
         run = child_copy if args.child == "copy" else child_ingest
         result = run(args.csv, args.out, args.memory_limit, args.threads)
-        result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        result["peak_rss_mib"] = usage.ru_maxrss / 1024
+        result["cpu_seconds"] = usage.ru_utime + usage.ru_stime
         print(json.dumps(result))
         return
 
@@ -127,33 +134,44 @@ def main() -> None:
         size_mib = csv_path.stat().st_size / 2**20
         print(f"generated {args.rows:,} readings ({size_mib:,.0f} MiB) "
               f"in {time.perf_counter() - started:.1f} s")
-        copy = run_child("copy", csv_path, args.memory_limit, args.threads)
-        ingest = run_child("ingest", csv_path, args.memory_limit, args.threads)
+        copies, ingests = [], []
+        for _ in range(args.rounds):
+            copies.append(run_child("copy", csv_path, args.memory_limit, args.threads))
+            ingests.append(run_child("ingest", csv_path, args.memory_limit, args.threads))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    children_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     rows = args.rows
-    copy_rate = rows / copy["seconds"]
-    ingest_rate = rows / ingest["seconds"]
-    ratio = ingest_rate / copy_rate
-    header = ["step", "rows", "seconds", "rows/s", "peak RSS MiB"]
+    header = ["step", "rows", "best s", "median s", "median rows/s", "CPU s", "peak RSS MiB"]
     table = [
-        ["duckdb COPY csv→parquet", f"{rows:,}", f"{copy['seconds']:.2f}",
-         f"{copy_rate:,.0f}", f"{copy['peak_rss_mib']:.0f}"],
-        ["ingest_file (validate+dedupe+lake)", f"{rows:,}", f"{ingest['seconds']:.2f}",
-         f"{ingest_rate:,.0f}", f"{ingest['peak_rss_mib']:.0f}"],
+        _row("duckdb COPY csv→parquet", rows, copies),
+        _row("ingest_file (validate+dedupe+lake)", rows, ingests),
     ]
+    ratio = _median(copies, "seconds") / _median(ingests, "seconds")
+    peak = max(r["peak_rss_mib"] for r in ingests)
     widths = [max(len(h), *(len(r[i]) for r in table)) for i, h in enumerate(header)]
-    print(f"\nmemory_limit={args.memory_limit} threads={args.threads}")
+    print(f"\nmemory_limit={args.memory_limit} threads={args.threads} rounds={args.rounds}")
     print(" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
     print("-+-".join("-" * w for w in widths))
     for row in table:
         print(" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
-    print(f"\nspeed ratio ingest/COPY: {ratio:.2f} (goal ≥ {GOAL_RATIO}) "
-          f"{'PASS' if ratio >= GOAL_RATIO else 'FAIL'}")
-    print(f"peak RSS of children: {children_rss:.0f} MiB (goal < {GOAL_RSS_MIB}) "
-          f"{'PASS' if children_rss < GOAL_RSS_MIB else 'FAIL'}")
+    best_ratio = min(r["seconds"] for r in copies) / min(r["seconds"] for r in ingests)
+    print(f"\nspeed ratio ingest/COPY (medians): {ratio:.2f}, best-of: {best_ratio:.2f} "
+          f"(goal ≥ {GOAL_RATIO}) {'PASS' if ratio >= GOAL_RATIO else 'FAIL'}")
+    print(f"peak RSS of the ingesting process: {peak:.0f} MiB (goal < {GOAL_RSS_MIB}) "
+          f"{'PASS' if peak < GOAL_RSS_MIB else 'FAIL'}")
 
+
+def _median(results: list[dict[str, float]], key: str) -> float:
+    return float(statistics.median(r[key] for r in results))
+
+
+def _row(label: str, rows: int, results: list[dict[str, float]]) -> list[str]:
+    median = _median(results, "seconds")
+    return [
+        label, f"{rows:,}", f"{min(r['seconds'] for r in results):.2f}", f"{median:.2f}",
+        f"{rows / median:,.0f}", f"{_median(results, 'cpu_seconds'):.2f}",
+        f"{max(r['peak_rss_mib'] for r in results):.0f}",
+    ]
 
 if __name__ == "__main__":
     main()

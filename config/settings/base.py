@@ -49,11 +49,21 @@ INSTALLED_APPS = [
     "pelanggan.security",
     "pelanggan.customers",
     "pelanggan.prepaid",
+    "pelanggan.metering",
+    "pelanggan.metering.headend",
+    "pelanggan.oversight",
+    "pelanggan.privacy",
     "pelanggan.web",
+    "pelanggan.portal",
+    # Staff sign-in with MFA; after pelanggan.web so the console's templates override allauth's.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "pelanggan.platform.headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "pelanggan.platform.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -61,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "pelanggan.security.middleware.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -115,14 +127,57 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# ASVS V6.2: a minimum length, long passphrases allowed, no composition rules, no hints, and a
+# check against a local list of breached passwords (PELANGGAN_BREACHED_PASSWORDS_FILE adds one).
 AUTH_PASSWORD_VALIDATORS = [
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 12},
+        "NAME": "pelanggan.security.passwords.LengthValidator",
+        "OPTIONS": {"min_length": int(env_str("PELANGGAN_PASSWORD_MIN_LENGTH") or "12")},
     },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {
+        "NAME": "pelanggan.security.passwords.BreachedPasswordValidator",
+        "OPTIONS": {"extra_file": env_str("PELANGGAN_BREACHED_PASSWORDS_FILE")},
+    },
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["pelanggan.security.backends.StaffAuthenticationBackend"]
+# django-allauth for staff sign-in: username + password, then a second factor; no self sign-up.
+ACCOUNT_ADAPTER = "pelanggan.security.adapters.StaffAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_REAUTHENTICATION_TIMEOUT = int(env_str("PELANGGAN_STEP_UP_SECONDS") or "300")
+# Failed sign-ins are counted in the database per account and per address (lockout.py), which
+# holds across processes; allauth's cache-based limits stay as a coarse flood guard.
+ACCOUNT_RATE_LIMITS = {"login_failed": False, "login": "60/m/ip"}
+ACCOUNT_FORMS = {"login": "pelanggan.security.forms.StaffLoginForm"}
+MFA_ADAPTER = "pelanggan.security.adapters.StaffMFAAdapter"
+MFA_FORMS = {
+    "authenticate": "pelanggan.security.forms.StaffAuthenticateForm",
+    "reauthenticate": "pelanggan.security.forms.StaffReauthenticateForm",
+}
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_TOTP_ISSUER = "Pelanggan"
+# One 30-second step either side (RFC 6238 section 5.2): a code typed as the step turns over, or
+# from a phone whose clock is a few seconds off, still counts; each code is accepted only once.
+MFA_TOTP_TOLERANCE = 1
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+PELANGGAN_STEP_UP_SECONDS = int(env_str("PELANGGAN_STEP_UP_SECONDS") or "300")
+PELANGGAN_LOGIN_MAX_FAILURES = int(env_str("PELANGGAN_LOGIN_MAX_FAILURES") or "5")
+PELANGGAN_LOGIN_ADDRESS_MAX_FAILURES = int(
+    env_str("PELANGGAN_LOGIN_ADDRESS_MAX_FAILURES") or "20"
+)
+PELANGGAN_LOGIN_WINDOW_SECONDS = int(env_str("PELANGGAN_LOGIN_WINDOW_SECONDS") or "900")
+PELANGGAN_LOGIN_LOCK_SECONDS = int(env_str("PELANGGAN_LOGIN_LOCK_SECONDS") or "900")
+# Behind N reverse proxies that append to X-Forwarded-For, lockout counts the client address.
+PELANGGAN_TRUSTED_PROXY_HOPS = int(env_str("PELANGGAN_TRUSTED_PROXY_HOPS") or "0")
+PELANGGAN_SESSION_IDLE_SECONDS = int(env_str("PELANGGAN_SESSION_IDLE_SECONDS") or "1800")
+PELANGGAN_SESSION_ABSOLUTE_SECONDS = int(
+    env_str("PELANGGAN_SESSION_ABSOLUTE_SECONDS") or "28800"
+)
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
@@ -165,6 +220,8 @@ PELANGGAN_DATA_KEYS_PATH = HOME / "keys" / "data-keys.json"
 PELANGGAN_HOME = HOME
 # The interval-data lake (Parquet partitioned by day); object storage mounts work too.
 PELANGGAN_LAKE_DIR = env_str("PELANGGAN_LAKE_DIR") or str(HOME / "lake")
+# The MQTT broker of the AMI head-end (two-way meters): mqtt://host:port.
+PELANGGAN_MQTT_URL = env_str("PELANGGAN_MQTT_URL") or "mqtt://127.0.0.1:1883"
 
 # Where STS vending keys live: "software" (encrypted in the database with the data keys) or
 # "pkcs11" (a hardware security module; see src/pelanggan/prepaid/keystore/README.md).
@@ -180,7 +237,10 @@ PELANGGAN_KEY_STORE = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "pelanggan.platform.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "pelanggan.platform.logging.RequestIdFilter"},
+        "scrub_personal_data": {"()": "pelanggan.privacy.logging.PersonalDataScrubFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
     },
@@ -188,7 +248,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["request_id"],
+            "filters": ["request_id", "scrub_personal_data"],
         }
     },
     "root": {"handlers": ["console"], "level": env_str("PELANGGAN_LOG_LEVEL", "INFO")},

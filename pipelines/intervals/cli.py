@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipelines.intervals ingest|aggregate ...``.
+"""Command line: ``python -m pipelines.intervals ingest|aggregate|compact ...``.
 
 A thin shell: it parses flags, calls one function and prints the result as JSON, so that
 ``pelanggan readings import`` can later wrap the same functions. The clock is read here, at the
@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.intervals.aggregates import aggregate, month_bounds
-from pipelines.intervals.ingest import ingest_file
+from pipelines.intervals.ingest import compact, ingest_file
 from pipelines.intervals.layout import MAPPINGS, mapping_by_name
 
 
@@ -32,6 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
     agg.add_argument("--lake", type=Path, required=True)
     agg.add_argument("--month", required=True, help="YYYY-MM (WIB calendar)")
     agg.add_argument("--grain", choices=["day", "month"], default="month")
+    agg.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb",
+                     help="spark: the same SQL on a local PySpark session (optional extra)")
+    comp = commands.add_parser("compact", help="merge each day's appended parts into one file")
+    comp.add_argument("--lake", type=Path, required=True)
+    comp.add_argument("--day", action="append", help="YYYY-MM-DD (UTC); repeat; default all")
     return parser
 
 
@@ -48,7 +53,17 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(json.dumps(asdict(report), indent=2, default=str))
         return 1 if report.rows_rejected or report.conflicts else 0
+    if args.command == "compact":
+        print(json.dumps({"compacted": compact(args.lake, args.day)}))
+        return 0
     start, end = month_bounds(args.month)
-    table = aggregate(lake_dir=args.lake, grain=args.grain, period_from=start, period_to=end)
+    if args.engine == "spark":
+        from pipelines.intervals.spark import aggregate_spark
+
+        table = aggregate_spark(
+            lake_dir=args.lake, grain=args.grain, period_from=start, period_to=end
+        )
+    else:
+        table = aggregate(lake_dir=args.lake, grain=args.grain, period_from=start, period_to=end)
     print(json.dumps(table.to_pylist(), indent=2, default=str))
     return 0

@@ -11,8 +11,10 @@ configuration; a WIB day or month touches at most one extra partition, which the
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -42,6 +44,26 @@ def connect(*, memory_limit: str = "512MB", threads: int = 2, temp_dir: Path | N
         temp_dir.mkdir(parents=True, exist_ok=True)
         con.execute(f"SET temp_directory = {quote(str(temp_dir))}")
     return con
+
+
+_BATCH_DATABASE: duckdb.DuckDBPyConnection | None = None
+_BATCH_DATABASE_LOCK = threading.Lock()
+
+
+def batch_cursor() -> duckdb.DuckDBPyConnection:
+    """A connection for small, frequent batches: a cursor on one in-memory database per process.
+
+    Opening and closing a DuckDB database costs about 100 ms, more than a small batch's whole
+    work; a cursor costs almost nothing. Each cursor has its own temporary objects, so callers
+    create only ``TEMP`` tables, views and macros and close the cursor when done.
+    """
+    global _BATCH_DATABASE  # one shared database per process, made lazily
+    with _BATCH_DATABASE_LOCK:
+        if _BATCH_DATABASE is None:
+            _BATCH_DATABASE = connect(memory_limit="256MB", threads=2)
+        cursor = _BATCH_DATABASE.cursor()
+    cursor.execute("SET TimeZone = 'UTC'")
+    return cursor
 
 
 def quote(value: str) -> str:
@@ -114,31 +136,70 @@ def new_staging_dir(lake_dir: Path) -> Path:
     return path
 
 
-def copy_partitioned(con: duckdb.DuckDBPyConnection, select_sql: str, target: Path) -> None:
+#: Compression of freshly landed data: snappy costs a fraction of zstd's CPU time, which
+#: matters on the ingestion path; ``compact`` rewrites cold days with ``COMPACT_COMPRESSION``.
+LANDING_COMPRESSION = "snappy"
+COMPACT_COMPRESSION = "zstd"
+
+
+def copy_partitioned(
+    con: duckdb.DuckDBPyConnection,
+    select_sql: str,
+    target: Path,
+    *,
+    compression: str = LANDING_COMPRESSION,
+) -> None:
     """Write ``select_sql`` (which must have a ``day`` column) as ``target/day=.../*.parquet``."""
     con.execute(
         f"COPY ({select_sql}) TO {quote(str(target))} "
-        "(FORMAT parquet, PARTITION_BY (day), COMPRESSION zstd, FILENAME_PATTERN 'part-{i}', "
-        "OVERWRITE_OR_IGNORE true)"
+        f"(FORMAT parquet, PARTITION_BY (day), COMPRESSION {ident(compression)}, "
+        "FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE true)"
     )
 
 
 def swap_in_partitions(staged_root: Path, lake_dir: Path, days: Iterable[str]) -> None:
     """Move freshly written day directories into the lake, replacing older ones per day.
 
-    Each day is replaced by two renames on the same file system (old aside, new in), so a reader
-    never sees half a day and a crash leaves at worst an ``_old`` directory to clean up.
+    Each day is replaced atomically (see ``replace_dir``), so a reader never sees half a day.
     """
     root = intervals_root(lake_dir)
     root.mkdir(parents=True, exist_ok=True)
     for day in sorted(days):
         new = staged_root / f"day={day}"
-        if not new.is_dir():
-            continue
-        final = root / f"day={day}"
-        aside = staged_root / f"old-day={day}"
-        if final.exists():
-            os.replace(final, aside)
+        if new.is_dir():
+            replace_dir(new, root / f"day={day}", staged_root / f"old-day={day}")
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def exchange(first: Path, second: Path) -> bool:
+    """Atomically swap two existing paths (Linux ``renameat2``); ``False`` where unsupported."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    result = renameat2(
+        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
+    )
+    return bool(result == 0)
+
+
+def replace_dir(new: Path, final: Path, aside: Path) -> None:
+    """Put directory ``new`` at ``final`` and delete what was there.
+
+    With an atomic exchange a concurrent reader sees the old or the new directory, never a
+    missing one; without it (other platforms) the old one is first renamed to ``aside``, which
+    must be on the same file system, leaving a short window and at worst ``aside`` after a crash.
+    """
+    if not final.exists():
+        final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(new, final)
-        if aside.exists():
-            shutil.rmtree(aside)
+        return
+    if exchange(new, final):
+        shutil.rmtree(new)  # ``new`` now holds the old contents
+        return
+    os.replace(final, aside)
+    os.replace(new, final)
+    shutil.rmtree(aside)

@@ -37,19 +37,22 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from pipelines.intervals import engine, fast_path
-from pipelines.intervals.engine import ident, quote
-from pipelines.intervals.layout import (
-    ALLOWED_INTERVAL_MINUTES,
-    CANONICAL,
-    QUALITY_ACTUAL,
-    ColumnMapping,
-)
+from pipelines.intervals import lake as lake_io
+from pipelines.intervals.engine import quote
+from pipelines.intervals.layout import CANONICAL, ColumnMapping
 from pipelines.intervals.reports import MAX_REPORTED_ROWS, IngestReport, RejectedRow
+from pipelines.intervals.validation import (
+    KNOWN_METERS_TABLE,
+    staged_select_sql,
+    timestamp_sql,
+)
 
-_OFFSET_PATTERN = r"(Z|z|[+-]\d{2}(:?\d{2})?)$"
+__all__ = ["compact", "ingest_file", "ingest_table", "staged_select_sql", "timestamp_sql"]
 
+compact = lake_io.compact
 
 def ingest_file(
     path: Path | str,
@@ -59,6 +62,7 @@ def ingest_file(
     as_of: datetime,
     mapping: ColumnMapping | None = None,
     report_dir: Path | str | None = None,
+    known_meters: set[str] | None = None,
     memory_limit: str = "512MB",
     threads: int = 2,
 ) -> IngestReport:
@@ -66,7 +70,8 @@ def ingest_file(
 
     ``as_of`` (aware) is "now" for the future-timestamp check; it is a parameter because pure
     pipeline code never reads the clock. ``report_dir`` (default ``<lake>/_reports``) receives
-    ``<source_name>.rejects.csv`` when rows were rejected or conflicted.
+    ``<source_name>.rejects.csv`` when rows were rejected or conflicted. With ``known_meters``
+    rows of any other meter are rejected as ``unknown_meter``. Holds the lake's writer lock.
 
     Raises ``ValueError`` when the file lacks a mapped required column or ``as_of`` is naive,
     and ``FileNotFoundError`` when it does not exist.
@@ -79,11 +84,33 @@ def ingest_file(
         raise FileNotFoundError(source)
     mapping = mapping or CANONICAL
     lake.mkdir(parents=True, exist_ok=True)
+    with lake_io.writer_lock(lake):
+        return _ingest_file_locked(
+            source, lake=lake, source_name=source_name, as_of=as_of, mapping=mapping,
+            report_dir=Path(report_dir) if report_dir else lake / "_reports",
+            known_meters=known_meters, memory_limit=memory_limit, threads=threads,
+        )
+
+
+def _ingest_file_locked(
+    source: Path,
+    *,
+    lake: Path,
+    source_name: str,
+    as_of: datetime,
+    mapping: ColumnMapping,
+    report_dir: Path,
+    known_meters: set[str] | None,
+    memory_limit: str,
+    threads: int,
+) -> IngestReport:
     staging = engine.new_staging_dir(lake)
     report = IngestReport(source_name=source_name, path=str(source))
 
     def connect() -> duckdb.DuckDBPyConnection:
-        return engine.connect(memory_limit=memory_limit, threads=threads, temp_dir=staging / "tmp")
+        con = engine.connect(memory_limit=memory_limit, threads=threads, temp_dir=staging / "tmp")
+        _register_known_meters(con, known_meters)
+        return con
 
     try:
         done = False
@@ -92,20 +119,36 @@ def ingest_file(
                 done = fast_path.try_ingest_clean_csv(
                     con, source, mapping=mapping, as_of=as_of, source_name=source_name,
                     lake=lake, staging=staging / "fast", report=report,
+                    check_known_meters=known_meters is not None,
                 )
         if not done:
             report = IngestReport(source_name=source_name, path=str(source))
             with contextlib.closing(connect()) as con:
                 _exact_ingest(con, source, mapping=mapping, as_of=as_of,
                               source_name=source_name, lake=lake, staging=staging / "exact",
-                              report=report)
-                _write_report(con, report,
-                              Path(report_dir) if report_dir else lake / "_reports")
+                              report=report, check_known_meters=known_meters is not None)
+                _write_report(con, report, report_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         with contextlib.suppress(OSError):
             staging.parent.rmdir()  # only succeeds when no other ingestion is running
     return report
+
+
+def _register_known_meters(
+    con: duckdb.DuckDBPyConnection, known_meters: set[str] | None
+) -> None:
+    if known_meters is None:
+        return
+    con.register(
+        "known_meters_input",
+        pa.table({"meter_number": pa.array(sorted(known_meters), pa.string())}),
+    )
+    con.execute(
+        f"CREATE TEMP TABLE {KNOWN_METERS_TABLE} AS "
+        "SELECT DISTINCT meter_number FROM known_meters_input"
+    )
+    con.unregister("known_meters_input")
 
 
 def _exact_ingest(
@@ -118,12 +161,14 @@ def _exact_ingest(
     lake: Path,
     staging: Path,
     report: IngestReport,
+    check_known_meters: bool,
 ) -> None:
     """The general path: every row numbered and checked, every bad row and conflict located."""
     staging.mkdir(parents=True, exist_ok=True)
     raw_sql = _register_source(con, source)
     select_sql = staged_select_sql(
-        raw_sql, _columns(con, raw_sql), mapping, as_of=as_of, source_name=source_name
+        raw_sql, _columns(con, raw_sql), mapping, as_of=as_of, source_name=source_name,
+        check_known_meters=check_known_meters,
     )
     staged_file = staging / "staged.parquet"
     con.execute(
@@ -132,9 +177,10 @@ def _exact_ingest(
     )
     con.execute(f"CREATE VIEW staged AS SELECT * FROM read_parquet({quote(str(staged_file))})")
     con.execute("CREATE VIEW good AS SELECT * FROM staged WHERE reason IS NULL")
-    _collect_rejects(con, report, source)
-    _dedupe_within_file(con, report, source)
-    _land(con, report, source, lake, staging)
+    _collect_rejects(con, report, numbered_from_zero=source.suffix.lower() not in
+                     {".parquet", ".pq"})
+    _dedupe_within_file(con, report)
+    _land(con, report, lake, staging)
 
 
 def _register_source(con: duckdb.DuckDBPyConnection, source: Path) -> str:
@@ -161,101 +207,6 @@ def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
     return [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
 
 
-def _text(column: str, present: list[str]) -> str:
-    return f"CAST({ident(column)} AS VARCHAR)" if column in present else "CAST(NULL AS VARCHAR)"
-
-
-def timestamp_sql(text: str, mapping: ColumnMapping) -> str:
-    """Text → TIMESTAMPTZ: explicit offsets are honoured, naive values read in the mapping zone."""
-    zone = quote(mapping.naive_timezone)
-    if mapping.timestamp_format is not None:
-        fmt = quote(mapping.timestamp_format)
-        if "%z" in mapping.timestamp_format or "%Z" in mapping.timestamp_format:
-            return f"CAST(try_strptime({text}, {fmt}) AS TIMESTAMPTZ)"
-        return f"timezone({zone}, try_strptime({text}, {fmt}))"
-    return (
-        f"CASE WHEN regexp_matches({text}, {quote(_OFFSET_PATTERN)}) "
-        f"THEN try_cast({text} AS TIMESTAMPTZ) "
-        f"ELSE timezone({zone}, try_cast({text} AS TIMESTAMP)) END"
-    )
-
-
-def _energy_sql(text: str, mapping: ColumnMapping) -> str:
-    value = f"try_cast({text} AS DECIMAL(18,6))"
-    if mapping.energy_scale == 1:
-        return value
-    return f"CAST({value} * CAST({mapping.energy_scale} AS DECIMAL(18,9)) AS DECIMAL(18,6))"
-
-
-def staged_select_sql(
-    raw: str, present: list[str], mapping: ColumnMapping, *, as_of: datetime, source_name: str
-) -> str:
-    """The validating projection: parsed canonical columns, ``line``, ``day`` and ``reason``.
-
-    ``reason`` is NULL for a good row, else the first failed rule in a fixed order, so a row
-    gets one stable reason; ``detail`` carries the offending source text.
-    """
-    required = [mapping.meter_number_column, mapping.interval_start_column, mapping.kwh_column]
-    if mapping.interval_minutes_column is not None and mapping.interval_minutes_fixed is None:
-        required.append(mapping.interval_minutes_column)
-    missing = [c for c in required if c not in present]
-    if missing:
-        raise ValueError(
-            f"mapping {mapping.name!r}: file lacks column(s) {', '.join(missing)}; "
-            f"it has {', '.join(c for c in present if c != 'rn')}"
-        )
-    meter = _text(mapping.meter_number_column, present)
-    start = _text(mapping.interval_start_column, present)
-    kwh = _text(mapping.kwh_column, present)
-    kvarh = _text(mapping.kvarh_column, present) if mapping.kvarh_column else "NULL"
-    quality = _text(mapping.quality_column, present) if mapping.quality_column else "NULL"
-    if mapping.interval_minutes_fixed is not None:
-        minutes_text = quote(str(mapping.interval_minutes_fixed))
-    else:
-        assert mapping.interval_minutes_column is not None  # noqa: S101 - guarded in ColumnMapping
-        minutes_text = _text(mapping.interval_minutes_column, present)
-    allowed = ", ".join(str(m) for m in ALLOWED_INTERVAL_MINUTES)
-    as_of_sql = f"CAST({quote(as_of.isoformat())} AS TIMESTAMPTZ)"
-    parsed = f"""
-        SELECT rn AS row_index,
-               NULLIF(trim({meter}), '') AS meter_number,
-               {timestamp_sql(f"trim({start})", mapping)} AS interval_start,
-               try_cast(trim({minutes_text}) AS INTEGER) AS interval_minutes,
-               {_energy_sql(f"trim({kwh})", mapping)} AS kwh,
-               {_energy_sql(f"NULLIF(trim({kvarh}), '')", mapping)} AS kvarh,
-               coalesce(NULLIF(upper(trim({quality})), ''), {quote(QUALITY_ACTUAL)}) AS quality,
-               {start} AS raw_start, {minutes_text} AS raw_minutes, {kwh} AS raw_kwh,
-               {kvarh} AS raw_kvarh
-        FROM {raw}"""
-    return f"""
-        SELECT row_index, meter_number, interval_start, interval_minutes, kwh, kvarh, quality,
-               {quote(source_name)} AS source_name,
-               strftime(timezone('UTC', interval_start), '%Y-%m-%d') AS day,
-               CASE
-                 WHEN meter_number IS NULL THEN 'missing_meter'
-                 WHEN interval_start IS NULL THEN 'unparseable_timestamp'
-                 WHEN interval_minutes IS NULL OR interval_minutes NOT IN ({allowed})
-                   THEN 'invalid_interval_minutes'
-                 WHEN kwh IS NULL THEN 'missing_or_unparseable_kwh'
-                 WHEN kwh < 0 THEN 'negative_kwh'
-                 WHEN raw_kvarh IS NOT NULL AND trim(raw_kvarh) <> '' AND kvarh IS NULL
-                   THEN 'unparseable_kvarh'
-                 WHEN interval_start + to_minutes(interval_minutes) > {as_of_sql}
-                   THEN 'future_timestamp'
-               END AS reason,
-               CASE
-                 WHEN meter_number IS NULL THEN ''
-                 WHEN interval_start IS NULL THEN coalesce(raw_start, '')
-                 WHEN interval_minutes IS NULL OR interval_minutes NOT IN ({allowed})
-                   THEN coalesce(raw_minutes, '')
-                 WHEN kwh IS NULL OR kwh < 0 THEN coalesce(raw_kwh, '')
-                 WHEN raw_kvarh IS NOT NULL AND trim(raw_kvarh) <> '' AND kvarh IS NULL
-                   THEN raw_kvarh
-                 ELSE coalesce(raw_start, '')
-               END AS detail
-        FROM ({parsed})"""
-
-
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     found = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]
@@ -263,9 +214,14 @@ def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(found and found[0])
 
 
-def _collect_rejects(con: duckdb.DuckDBPyConnection, report: IngestReport, source: Path) -> None:
-    """Build table ``rejects(line, reason, detail)`` and the ``line_of`` mapping for good rows."""
-    malformed = _has_table(con, "csv_rejects") and _scalar(
+def _collect_rejects(
+    con: duckdb.DuckDBPyConnection, report: IngestReport, *, numbered_from_zero: bool
+) -> None:
+    """Build table ``rejects(line, reason, detail)`` and the ``line_of`` mapping for good rows.
+
+    ``numbered_from_zero`` (CSV): rows are counted after the header line, so line = index + 1.
+    """
+    malformed = numbered_from_zero and _has_table(con, "csv_rejects") and _scalar(
         con, "SELECT count(*) FROM csv_rejects"
     ) > 0
     if malformed:
@@ -280,9 +236,8 @@ def _collect_rejects(con: duckdb.DuckDBPyConnection, report: IngestReport, sourc
             "s.row_index + 1 + coalesce((SELECT max(shift) FROM shifts WHERE t <= s.row_index), 0)"
         )
     else:
-        line_expr = "s.row_index + 1" if source.suffix.lower() not in {".parquet", ".pq"} \
-            else "s.row_index"
-    con.execute(f"CREATE MACRO line_of(ri) AS {line_expr.replace('s.row_index', 'ri')}")
+        line_expr = "s.row_index + 1" if numbered_from_zero else "s.row_index"
+    con.execute(f"CREATE TEMP MACRO line_of(ri) AS {line_expr.replace('s.row_index', 'ri')}")
     con.execute(
         "CREATE TEMP TABLE rejects AS "
         "SELECT line_of(row_index) AS line, reason, detail FROM staged WHERE reason IS NOT NULL"
@@ -297,9 +252,7 @@ def _collect_rejects(con: duckdb.DuckDBPyConnection, report: IngestReport, sourc
     )
 
 
-def _dedupe_within_file(
-    con: duckdb.DuckDBPyConnection, report: IngestReport, source: Path
-) -> None:
+def _dedupe_within_file(con: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
     """Drop repeated keys inside the file (earliest line wins); conflicts go to ``rejects``."""
     con.execute(
         "CREATE TEMP TABLE dup_keys AS SELECT meter_number, interval_start FROM good "
@@ -336,7 +289,7 @@ def _dedupe_within_file(
 
 
 def _land(
-    con: duckdb.DuckDBPyConnection, report: IngestReport, source: Path, lake: Path, staging: Path
+    con: duckdb.DuckDBPyConnection, report: IngestReport, lake: Path, staging: Path
 ) -> None:
     """Merge the file's new keys into the day partitions they belong to."""
     con.execute(
@@ -397,7 +350,10 @@ def _land(
     report.days_written = written
 
 
-def _write_report(con: duckdb.DuckDBPyConnection, report: IngestReport, report_dir: Path) -> None:
+def _write_report(
+    con: duckdb.DuckDBPyConnection, report: IngestReport, report_dir: Path | None
+) -> None:
+    """Fill the report's counts and list; write the full rejects CSV into ``report_dir``."""
     rows = con.execute("SELECT line, reason, detail FROM rejects ORDER BY line").fetchall()
     report.rows_rejected = sum(1 for r in rows if r[1] != "conflict")
     report.conflicts = sum(1 for r in rows if r[1] == "conflict")
@@ -409,7 +365,7 @@ def _write_report(con: duckdb.DuckDBPyConnection, report: IngestReport, report_d
         RejectedRow(file=report.path, line=int(line), reason=reason, detail=detail)
         for line, reason, detail in rows[:MAX_REPORTED_ROWS]
     ]
-    if rows:
+    if rows and report_dir is not None:
         report_dir.mkdir(parents=True, exist_ok=True)
         safe = re.sub(r"[^A-Za-z0-9._-]+", "_", report.source_name) or "source"
         target = report_dir / f"{safe}.rejects.csv"
@@ -423,3 +379,137 @@ def _write_report(con: duckdb.DuckDBPyConnection, report: IngestReport, report_d
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     row = con.execute(sql).fetchone()
     return int(row[0]) if row and row[0] is not None else 0
+
+
+#: Columns a batch must carry; ``kvarh`` and ``quality`` are optional, as in files.
+BATCH_REQUIRED_COLUMNS: tuple[str, ...] = ("meter_number", "interval_start", "interval_minutes",
+                                           "kwh")
+_ROW_COLUMN = "__pelanggan_row"
+_SAME_AS_LAKE = (
+    "c.kwh = l.kwh AND c.kvarh IS NOT DISTINCT FROM l.kvarh "
+    "AND c.interval_minutes = l.interval_minutes AND c.quality = l.quality"
+)
+
+
+def ingest_table(
+    table: pa.Table,
+    *,
+    lake_dir: Path | str,
+    source_name: str,
+    as_of: datetime,
+    known_meters: set[str] | None = None,
+) -> IngestReport:
+    """Validate a batch of readings in canonical columns and append its new rows to the lake.
+
+    The entry point for small, frequent batches (the MQTT listener, the HTTP batch API). Rules,
+    reasons and idempotency are those of ``ingest_file``: identical repeats (within the batch or
+    of rows already in the lake) are counted and absorbed, a different value for a known key is
+    a ``conflict`` and is not applied, and with ``known_meters`` rows of other meters are
+    rejected as ``unknown_meter``. ``interval_start`` may be a timestamp column (aware, or naive
+    and then read as WIB) or ISO 8601 text; numbers may be decimals, floats or text.
+
+    Unlike a file, a batch never rewrites a day: each touched day receives one new part file
+    holding only the batch's new keys, found by reading the key columns of the touched days
+    (values are read only for keys that match). ``compact`` later merges a day's parts. A
+    rejected row's ``line`` is its 1-based row number in ``table``; ``report.path`` is
+    ``source_name`` and no rejects file is written (``report.rejected`` lists them).
+
+    Holds the lake's writer lock. Raises ``ValueError`` when ``as_of`` is naive or a required
+    column is missing; nothing is written then.
+    """
+    lake = Path(lake_dir)
+    if as_of.tzinfo is None:
+        raise ValueError("as_of must be timezone-aware")
+    missing = [c for c in BATCH_REQUIRED_COLUMNS if c not in table.column_names]
+    if missing:
+        raise ValueError(
+            f"batch lacks column(s) {', '.join(missing)}; it has {', '.join(table.column_names)}"
+        )
+    report = IngestReport(source_name=source_name, path=source_name)
+    if table.num_rows == 0:
+        return report
+    numbered = table.append_column(
+        _ROW_COLUMN, pa.array(range(1, table.num_rows + 1), pa.int64())
+    )
+    lake.mkdir(parents=True, exist_ok=True)
+    with lake_io.writer_lock(lake):
+        staging = engine.new_staging_dir(lake)
+        try:
+            with contextlib.closing(engine.batch_cursor()) as con:
+                _register_known_meters(con, known_meters)
+                con.register("batch_input", numbered)
+                con.execute(
+                    f"CREATE TEMP VIEW raw AS SELECT {_ROW_COLUMN} AS rn, "
+                    f"* EXCLUDE ({_ROW_COLUMN}) FROM batch_input"
+                )
+                select_sql = staged_select_sql(
+                    "raw", _columns(con, "raw"), CANONICAL, as_of=as_of,
+                    source_name=source_name, check_known_meters=known_meters is not None,
+                )
+                con.execute(f"CREATE TEMP TABLE staged AS {select_sql}")
+                con.execute("CREATE TEMP VIEW good AS SELECT * FROM staged WHERE reason IS NULL")
+                _collect_rejects(con, report, numbered_from_zero=False)
+                _dedupe_within_file(con, report)
+                _append(con, report, lake, staging)
+                _write_report(con, report, None)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                staging.parent.rmdir()
+    return report
+
+
+def _append(
+    con: duckdb.DuckDBPyConnection, report: IngestReport, lake: Path, staging: Path
+) -> None:
+    """Land the batch's new keys as one new part per touched day; never rewrite a day."""
+    con.execute(
+        "CREATE TEMP TABLE candidates AS SELECT * FROM good "
+        "WHERE row_index NOT IN (SELECT row_index FROM dropped)"
+    )
+    days = [str(r[0]) for r in con.execute(
+        "SELECT DISTINCT day FROM candidates ORDER BY 1").fetchall()]
+    files = engine.lake_files(lake, days)
+    con.execute("CREATE TEMP TABLE known(row_index BIGINT)")
+    if files:
+        lake_sql = engine.lake_relation_sql(files)
+        # Keys only: two columns of the touched days, narrowed to the batch's meters so that
+        # row-group statistics of a compacted (sorted) day skip most of it.
+        con.execute(f"""
+            CREATE TEMP TABLE hits AS
+            SELECT c.row_index, c.meter_number, c.interval_start FROM candidates c
+            JOIN (SELECT meter_number, interval_start FROM {lake_sql}
+                  WHERE meter_number IN (SELECT DISTINCT meter_number FROM candidates)) l
+              ON c.meter_number = l.meter_number AND c.interval_start = l.interval_start
+        """)
+        if _scalar(con, "SELECT count(*) FROM hits"):
+            con.execute(f"""
+                CREATE TEMP TABLE matched AS
+                SELECT c.row_index, c.kwh, l.kwh AS lake_kwh, ({_SAME_AS_LAKE}) AS same
+                FROM candidates c
+                JOIN (SELECT * FROM {lake_sql}
+                      WHERE meter_number IN (SELECT DISTINCT meter_number FROM hits)) l
+                  ON c.meter_number = l.meter_number AND c.interval_start = l.interval_start
+            """)
+            con.execute("INSERT INTO known SELECT row_index FROM matched")
+            report.already_in_lake = _scalar(con, "SELECT count(*) FROM matched WHERE same")
+            con.execute("""
+                INSERT INTO rejects
+                SELECT line_of(row_index), 'conflict',
+                       'kwh ' || kwh::VARCHAR || ' differs from kwh ' || lake_kwh::VARCHAR
+                       || ' already in the lake for the same meter and interval'
+                FROM matched WHERE NOT same
+            """)
+    con.execute(
+        "CREATE TEMP VIEW novel AS SELECT * FROM candidates "
+        "WHERE row_index NOT IN (SELECT row_index FROM known)"
+    )
+    report.rows_landed = _scalar(con, "SELECT count(*) FROM novel")
+    if report.rows_landed:
+        engine.copy_partitioned(
+            con,
+            f"SELECT {fast_path.LAKE_COLUMNS}, day FROM novel "
+            "ORDER BY day, meter_number, interval_start",
+            staging / "out",
+        )
+        report.days_written = lake_io.append_parts(staging / "out", lake)

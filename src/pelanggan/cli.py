@@ -19,8 +19,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from pelanggan.metering.headend.cli import ami_app, simulate_app
+from pelanggan.platform.keys_cli import data_keys_app
 from pelanggan.prepaid.cli import keys_app, sts_app
 from pelanggan.prepaid.keys_cli import register_key_admin_commands
+from pelanggan.privacy.cli import privacy_app
+from pelanggan.security.cli_commands import register_security_commands
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -36,6 +40,10 @@ app.add_typer(customers_app, name="customers")
 app.add_typer(audit_app, name="audit")
 app.add_typer(sts_app, name="sts")
 app.add_typer(readings_app, name="readings")
+app.add_typer(privacy_app, name="privacy")
+app.add_typer(ami_app, name="ami")
+app.add_typer(simulate_app, name="simulate")
+app.add_typer(data_keys_app, name="keys")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -146,10 +154,13 @@ def _start_background_worker() -> threading.Event:
 
 
 def _serve(host: str, port: int, *, with_worker: bool) -> None:
+    from django.urls import get_resolver
     from waitress import serve as waitress_serve
 
     from config.wsgi import application
 
+    # Load every URLconf (routers, allauth) now, so the first request is not the slow one.
+    get_resolver().url_patterns  # noqa: B018
     stop = _start_background_worker() if with_worker else None
     out.print(
         f"Serving Pelanggan on [bold]http://{host}:{port}/[/bold]  (Ctrl+C to stop)",
@@ -231,6 +242,11 @@ def demo(
             user["username"], user["role"], ", ".join(user["units"]) or "national", password
         )
     out.print(table)
+    out.print(
+        "Sign-in asks for an authenticator code after the password: run "
+        "`pelanggan users otp USERNAME` for the current one (demo data directories only).",
+        highlight=False,
+    )
     out.print(f"{result.summary}  Ready in {time.perf_counter() - started:.1f} s.", highlight=False)
     if not no_serve:
         _serve(host, port, with_worker=True)
@@ -298,7 +314,13 @@ def users_token(
     username: str,
     home: HomeOption = None,
     name: Annotated[str, typer.Option(help="What the token is for")] = "cli",
-    days: Annotated[int, typer.Option(min=1, max=365, help="Days until it expires")] = 90,
+    days: Annotated[
+        int, typer.Option("--expires-days", "--days", min=1, max=365, help="Days until it expires")
+    ] = 90,
+    scope: Annotated[
+        list[str] | None,
+        typer.Option(help="Permission the token is limited to (repeatable; default: the role's)"),
+    ] = None,
 ) -> None:
     """Issue an API bearer token for USERNAME and print it (shown once)."""
     import datetime as dt
@@ -314,6 +336,7 @@ def users_token(
             name=name,
             actor=Actor("cli", None, "cli"),
             valid_for=dt.timedelta(days=days),
+            scopes=scope or [],
         )
     except DomainError as exc:
         _fail(_describe(exc))
@@ -472,6 +495,19 @@ def _lake_dir() -> Path:
     return Path(settings.PELANGGAN_LAKE_DIR)
 
 
+def _registered_meters_of(file: Path, mapping: Any) -> set[str] | None:
+    """The file's meters that the registry knows, or ``None`` (no check) while the registry
+    is empty, as on a fresh installation that imports readings before its meters."""
+    from pelanggan.metering import selectors
+    from pelanggan.metering.models import Meter
+    from pipelines.intervals.validation import meter_numbers_in_file
+
+    known = selectors.existing_meter_numbers(meter_numbers_in_file(file, mapping=mapping))
+    if not known and not Meter.objects.exists():
+        return None
+    return known
+
+
 @readings_app.command("import")
 def readings_import(
     file: Annotated[Path, typer.Argument(help="Head-end file: CSV or Parquet")],
@@ -491,13 +527,17 @@ def readings_import(
         _fail(f"{file}: no such file")
     if mapping not in MAPPINGS:
         _fail(f"unknown mapping {mapping!r}; known: {', '.join(sorted(MAPPINGS))}")
-    report = ingest_file(
-        file,
-        lake_dir=_lake_dir(),
-        mapping=mapping_by_name(mapping),
-        source_name=source_name or file.name,
-        as_of=clock.now(),
-    )
+    try:
+        report = ingest_file(
+            file,
+            lake_dir=_lake_dir(),
+            mapping=mapping_by_name(mapping),
+            source_name=source_name or file.name,
+            as_of=clock.now(),
+            known_meters=_registered_meters_of(file, mapping_by_name(mapping)),
+        )
+    except ValueError as exc:
+        _fail(f"{file}: {exc}")
     out.print(
         f"{file.name}: {report.rows_read} rows, {report.rows_landed} landed, "
         f"{report.already_in_lake} already in the lake, {report.duplicates_in_file} repeated, "
@@ -518,6 +558,7 @@ def _setup_for_keys() -> None:
 
 
 register_key_admin_commands(keys_app, setup=_setup_for_keys)
+register_security_commands(users_app, setup=_setup, fail=_fail)
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from django.db import transaction
 from pelanggan.customers.services import import_dil, scan_data_quality
 from pelanggan.customers.services.demo import attach_demo_extras
 from pelanggan.customers.synthetic import DEMO_UNITS, generate_dil, write_csv
+from pelanggan.metering.demo import build_demo_meters
 from pelanggan.platform import audit, clock
 from pelanggan.security.services import create_staff, ensure_unit
 
@@ -73,6 +74,7 @@ def build_demo(*, customers: int, seed: int, password: str, console: Any) -> Dem
             )
         result.staff.append({"username": username, "role": role, "units": unit_codes})
     home = Path(settings.PELANGGAN_HOME)
+    _enrol_demo_staff(home, [username for username, _, _ in _staff_plan()])
     extract = home / "demo" / f"dil-{customers}-{seed}.csv"
     extract.parent.mkdir(parents=True, exist_ok=True)
     console.print(
@@ -87,6 +89,7 @@ def build_demo(*, customers: int, seed: int, password: str, console: Any) -> Dem
         first = report.problems[0] if report.problems else None
         raise RuntimeError(f"demo import failed: {first}")
     extras = attach_demo_extras(seed=seed, actor=ACTOR)
+    build_demo_meters(seed=seed, actor=ACTOR, as_of=AS_OF, progress=console.print)
     findings = scan_data_quality(actor=ACTOR).open_findings
     accounts = report.rows_created + report.rows_unchanged
     found = ", ".join(f"{k} {v}" for k, v in sorted(findings.items())) or "none"
@@ -97,6 +100,20 @@ def build_demo(*, customers: int, seed: int, password: str, console: Any) -> Dem
         f"{_id_number(extras['consents'])} consents; data-quality findings: {found}."
     )
     return result
+
+
+def _enrol_demo_staff(home: Path, usernames: list[str]) -> None:
+    """Staff must use a second factor: demo staff get an authenticator app whose codes
+    `pelanggan users otp USERNAME` prints (only in a directory marked as a demo one)."""
+    from pelanggan.security.cli_commands import mark_demo_home
+    from pelanggan.security.selectors import has_totp
+    from pelanggan.security.services import enrol_totp
+
+    mark_demo_home(home)
+    User = get_user_model()
+    for user in User.objects.filter(username__in=usernames):
+        if not has_totp(user.pk):
+            enrol_totp(user_id=user.pk, actor=ACTOR)
 
 
 def _id_number(value: int) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from conftest import SYSTEM
+from conftest import SYSTEM, totp_code
 
 # Playwright's sync API keeps an event loop in this thread; the ORM calls pytest-django makes
 # around the test are still synchronous and safe.
@@ -64,7 +64,7 @@ def agent_with_customer(units: dict[str, Any], valid_row: dict[str, str]) -> Non
 
     from pelanggan.customers import services
     from pelanggan.security.selectors import principal_for
-    from pelanggan.security.services import create_staff
+    from pelanggan.security.services import create_staff, enrol_totp
 
     agent = create_staff(
         username=USERNAME,
@@ -82,6 +82,8 @@ def agent_with_customer(units: dict[str, Any], valid_row: dict[str, str]) -> Non
         actor=SYSTEM,
         check_password=False,
     )
+    # Staff must use a second factor: the agent has an authenticator app (see sign_in).
+    enrol_totp(user_id=agent.pk, actor=SYSTEM)
     by_agent, by_supervisor = principal_for(agent), principal_for(supervisor)
     services.register_customer(data=valid_row, principal=by_agent)
     water = {
@@ -153,6 +155,19 @@ def browser_page(live_server: Any, page_errors: list[str]) -> Iterator[Any]:
             browser.close()
 
 
+def sign_in(page: Any, base_url: str, next_path: str = "/") -> None:
+    """Username and password on the login page, then the authenticator code (allauth MFA)."""
+    from django.contrib.auth import get_user_model
+
+    page.fill("#id_username", USERNAME)
+    page.fill("#id_password", PASSWORD)
+    page.click(".login-card form.form button[type=submit]")
+    page.wait_for_url(f"{base_url}/accounts/2fa/authenticate/")
+    page.fill("#id_code", totp_code(get_user_model().objects.get(username=USERNAME)))
+    page.press("#id_code", "Enter")
+    page.wait_for_url(f"{base_url}{next_path}")
+
+
 def is_failure(message: Any) -> bool:
     return bool(message.type == "error" and "status of 422" not in message.text)
 
@@ -181,10 +196,7 @@ def test_agent_journey(
     page.goto(f"{live_server.url}/")
     assert page.url == f"{live_server.url}/login/?next=/"
     assert page.locator("h1").inner_text() == "Masuk"
-    page.fill("#id_username", USERNAME)
-    page.fill("#id_password", PASSWORD)
-    page.click(".login-card form.form button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server.url)
     assert page.locator(".who-unit").inner_text() == "ULP Bandung Utara"
 
     # "/" focuses the search box from anywhere on the page.
@@ -270,10 +282,7 @@ def test_the_console_works_without_javascript(agent_with_customer: None, live_se
         page.set_default_timeout(15_000)
         try:
             page.goto(f"{live_server.url}/login/")
-            page.fill("#id_username", USERNAME)
-            page.fill("#id_password", PASSWORD)
-            page.click(".login-card form.form button[type=submit]")
-            page.wait_for_url(f"{live_server.url}/")
+            sign_in(page, live_server.url)
             page.fill("#q", "3273055207850003")
             page.click(".search-form button[type=submit]")
             page.wait_for_url(f"{live_server.url}/customers/search/")

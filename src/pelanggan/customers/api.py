@@ -18,6 +18,8 @@ from pelanggan.customers.schemas import (
     PersonPatch,
     ProgrammeIn,
     RecordOut,
+    RevealIn,
+    RevealOut,
     SearchIn,
     SearchPageOut,
     StatusIn,
@@ -28,6 +30,9 @@ from pelanggan.platform.errors import Unauthenticated
 from pelanggan.security.api import requires
 from pelanggan.security.roles import Perm
 from pelanggan.security.selectors import Principal
+from pelanggan.security.stepup import ensure_step_up
+
+REASON_HEADER = "X-Access-Reason"
 
 router = Router()
 
@@ -92,10 +97,33 @@ def quality(request: HttpRequest) -> Any:
     ]
 
 
-@router.get("/{idpel}", response=RecordOut, summary="The 360° customer record")
+@router.get(
+    "/{idpel}",
+    response=RecordOut,
+    summary="The 360° customer record (masked); audited, with the X-Access-Reason header if sent",
+)
 @requires(Perm.CUSTOMERS_VIEW)
 def record(request: HttpRequest, idpel: str) -> Any:
-    return _record(request, idpel)
+    reason = request.headers.get(REASON_HEADER, "").strip()[:300]
+    return selectors.customer_record(idpel=idpel, principal=_principal(request), reason=reason)
+
+
+@router.post(
+    "/{idpel}/reveal",
+    response=RevealOut,
+    exclude_none=True,
+    summary="Show personal data unmasked: needs the permission, a reason and step-up (OTP)",
+)
+@requires(Perm.PII_REVEAL)
+def reveal(request: HttpRequest, idpel: str, body: RevealIn) -> Any:
+    ensure_step_up(request)
+    return selectors.reveal_personal_data(
+        idpel=idpel,
+        principal=_principal(request),
+        fields=body.fields,
+        reason_code=body.reason_code,
+        reason_text=body.reason,
+    )
 
 
 @router.patch("/{idpel}/person", response=RecordOut, summary="Change the owner's personal data")

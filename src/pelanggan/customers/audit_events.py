@@ -27,5 +27,12 @@ audit.register("customers.asset.added", "Asset recorded")
 audit.register("customers.programme.enrolled", "Programme enrolment recorded")
 audit.register("customers.record.viewed", "Customer 360 record viewed")
 audit.register("customers.search.performed", "Customer search performed")
+audit.register("customers.pii.revealed", "Unmasked personal data shown (fields and reason)")
 audit.register("customers.import.completed", "DIL extract imported")
 audit.register("customers.quality.scanned", "Data-quality scan run")
+audit.register(
+    "customers.person.erased", "Person's identifiers erased on request or by retention",
+    personal_fields=PERSONAL,
+)
+audit.register("customers.processing.limited", "Processing restricted or objected to")
+audit.register("customers.processing.resumed", "Processing restriction or objection lifted")

@@ -180,3 +180,39 @@ class UnitQualityOut(Schema):
     completeness_overall: Decimal
     findings: dict[str, int]
     consistency: Decimal
+
+
+class RevealIn(Schema):
+    """What to show unmasked and why (both required; see `selectors.RevealReason`)."""
+
+    fields: list[str] = Field(
+        ..., max_length=5, description="nik, phones, email, birth_date, emergency_contacts"
+    )
+    reason_code: str = Field(
+        ...,
+        max_length=40,
+        description="identity_check, customer_request, complaint, field_visit, legal or other",
+    )
+    reason: str = Field(..., max_length=300, description="The need, in words (10+ characters)")
+
+
+class RevealedPhoneOut(Schema):
+    number: str
+    kind: str
+    primary: bool
+
+
+class RevealedContactOut(Schema):
+    name: str
+    phone: str
+    relationship: str
+
+
+class RevealOut(Schema):
+    """Only the fields asked for are present; values are shown once and never cached."""
+
+    nik: str | None = None
+    birth_date: str | None = None
+    email: str | None = None
+    phones: list[RevealedPhoneOut] | None = None
+    emergency_contacts: list[RevealedContactOut] | None = None

@@ -10,8 +10,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from pelanggan.customers.models import (
     Account,
@@ -19,17 +20,19 @@ from pelanggan.customers.models import (
     PersonNameWord,
     ServiceTerms,
 )
+from pelanggan.customers.services.privacy import hide_restricted
 from pelanggan.customers.services.writer import Index, nik_index, phone_index
 from pelanggan.customers.validation import (
     FieldError,
-    mask_nik,
-    mask_phone,
     name_words,
     normalize_phone,
 )
 from pelanggan.platform import audit, crypto
 from pelanggan.platform.bulk import fetch_all_prepared
-from pelanggan.platform.errors import NotFound, ValidationFailed
+from pelanggan.platform.errors import NotFound, PermissionDenied, ValidationFailed
+from pelanggan.platform.masking import mask_email, mask_nik, mask_phone, national_phone
+from pelanggan.security import anomaly
+from pelanggan.security.roles import Perm
 from pelanggan.security.selectors import Principal
 
 MAX_PAGE_SIZE = 50
@@ -306,6 +309,7 @@ def search_customers(
         # Identifier matches are few: fetch them all in one statement, page in Python.
         every = _identifier_hits(kinds, principal)
         total, hits, capped = len(every), every[start : start + page_size], False
+    hits, total = hide_restricted(hits=hits, total=total, principal=principal)  # UU PDP Pasal 11
     if hits:
         audit.record(
             "customers.search.performed",
@@ -318,16 +322,17 @@ def search_customers(
 
 
 def _masked_email(email: str | None) -> str | None:
-    if not email:
-        return None
-    local, _, domain = email.partition("@")
-    return f"{local[:1]}***@{domain}"
+    return mask_email(email) if email else None
 
 
 def customer_record(
-    *, idpel: str, principal: Principal, record_view: bool = True
+    *, idpel: str, principal: Principal, record_view: bool = True, reason: str = ""
 ) -> dict[str, Any]:
-    """The 360° record of an account, personal data masked; placeholders for later contexts."""
+    """The 360° record of an account, personal data masked; placeholders for later contexts.
+
+    With `record_view` the read is audited (`customers.record.viewed`, with the caller's stated
+    `reason` when given) and counted by access-anomaly detection.
+    """
     account = (
         _scoped(principal)
         .select_related("owner", "premise", "ulp", "ulp__parent")
@@ -451,10 +456,106 @@ def customer_record(
         "outages": {"available": False, "items": []},
     }
     if record_view:
+        # First: a read that crosses the suspension threshold is refused (AccountSuspended).
+        anomaly.observe_read(principal=principal, account_key=idpel, ulp_id=account.ulp_id)
         audit.record(
             "customers.record.viewed",
             actor=principal.actor,
             subject_type="account",
             subject_ids=[idpel],
+            reason=reason[:500],
         )
     return record
+
+
+class RevealReason(models.TextChoices):
+    """Why a staff member needs to see an unmasked value (the short list of the reveal form)."""
+
+    IDENTITY_CHECK = "identity_check", _("Verifying the customer's identity")
+    CUSTOMER_REQUEST = "customer_request", _("The customer asked for it")
+    COMPLAINT = "complaint", _("Handling a complaint or case")
+    FIELD_VISIT = "field_visit", _("Field visit or meter work")
+    LEGAL = "legal", _("Legal or authority request")
+    OTHER = "other", _("Other")
+
+
+REVEALABLE_FIELDS = ("nik", "phones", "email", "birth_date", "emergency_contacts")
+MIN_REASON_LENGTH = 10
+
+
+def _reveal_problems(fields: list[str], reason_code: str, reason_text: str) -> dict[str, Any]:
+    problems: dict[str, list[dict[str, str]]] = {}
+    if not fields or any(f not in REVEALABLE_FIELDS for f in fields):
+        problems["fields"] = [
+            {
+                "code": "field_not_revealable",
+                "message": f"Choose one or more of: {', '.join(REVEALABLE_FIELDS)}",
+                "message_id": "Pilih satu atau lebih data yang dapat ditampilkan",
+            }
+        ]
+    if reason_code not in RevealReason.values:
+        problems["reason_code"] = [
+            {
+                "code": "reason_required",
+                "message": "Choose the reason from the list",
+                "message_id": "Pilih alasan dari daftar",
+            }
+        ]
+    if not MIN_REASON_LENGTH <= len(reason_text.strip()) <= 300:
+        problems["reason"] = [
+            {
+                "code": "reason_too_short",
+                "message": f"Explain the need in {MIN_REASON_LENGTH} to 300 characters",
+                "message_id": f"Jelaskan keperluannya dalam {MIN_REASON_LENGTH}–300 karakter",
+            }
+        ]
+    return problems
+
+
+def reveal_personal_data(
+    *, idpel: str, principal: Principal, fields: list[str], reason_code: str, reason_text: str
+) -> dict[str, Any]:
+    """The unmasked values of `fields` of the account owner, for one view only.
+
+    Needs `customers.reveal_pii` (PermissionDenied otherwise) and a customer inside the caller's
+    units (NotFound otherwise, like a missing one); the reason is required (ValidationFailed).
+    Writes `customers.pii.revealed` naming the fields and the reason, never the values. The
+    caller (view or API) checks step-up authentication before calling this.
+    """
+    if not principal.has(Perm.PII_REVEAL):
+        raise PermissionDenied("You may not reveal personal data")
+    fields = list(dict.fromkeys(fields))
+    problems = _reveal_problems(fields, reason_code, reason_text)
+    if problems:
+        raise ValidationFailed(fields=problems)
+    account = _scoped(principal).select_related("owner").filter(idpel=idpel).first()
+    if account is None:
+        raise NotFound("Customer not found", code="customer_not_found")
+    person = account.owner
+    values: dict[str, Any] = {}
+    if "nik" in fields:
+        values["nik"] = person.nik
+    if "birth_date" in fields:
+        values["birth_date"] = person.birth_date.isoformat() if person.birth_date else None
+    if "email" in fields:
+        values["email"] = person.email
+    if "phones" in fields:
+        values["phones"] = [
+            {"number": national_phone(p.number), "kind": p.kind, "primary": p.is_primary}
+            for p in person.phones.order_by("-is_primary", "id")
+        ]
+    if "emergency_contacts" in fields:
+        values["emergency_contacts"] = [
+            {"name": c.name, "phone": national_phone(c.phone), "relationship": c.relationship}
+            for c in person.emergency_contacts.all()
+        ]
+    anomaly.observe_read(principal=principal, account_key=idpel, ulp_id=account.ulp_id)
+    audit.record(
+        "customers.pii.revealed",
+        actor=principal.actor,
+        subject_type="account",
+        subject_ids=[idpel],
+        changes={"fields": fields, "reason_code": reason_code},
+        reason=reason_text.strip(),
+    )
+    return values

@@ -17,7 +17,11 @@ class PlatformConfig(AppConfig):
                 json_text=settings.PELANGGAN_DATA_KEYS, path=settings.PELANGGAN_DATA_KEYS_PATH
             )
 
-        crypto.ring_holder.install_loader(load_keys)
+        # Keys from the environment are fixed for the process; a key file is watched for rotation.
+        watched = None if settings.PELANGGAN_DATA_KEYS else settings.PELANGGAN_DATA_KEYS_PATH
+        crypto.ring_holder.install_loader(load_keys, watch=watched)
+        from pelanggan.platform import audit_events  # noqa: F401
+
         def wake_worker() -> None:
             dispatch_outbox.enqueue()
 

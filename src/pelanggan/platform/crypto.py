@@ -19,6 +19,9 @@ import hmac
 import json
 import os
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -76,28 +79,84 @@ class KeyRing:
 
 
 class _RingHolder:
-    """Process-wide key ring, loaded lazily by a loader the app config installs."""
+    """Process-wide key ring, loaded lazily by a loader the app config installs.
+
+    When the keys come from a file (the embedded default), the file is watched: a rotation by
+    `pelanggan keys rotate` in another process reaches running servers within seconds, so they
+    write with the new active key and read rows the re-encryption job has already moved.
+    """
+
+    WATCH_INTERVAL_SECONDS = 2.0
 
     def __init__(self) -> None:
         self._ring: KeyRing | None = None
         self._loader: object = None
+        self._watched: Path | None = None
+        self._watched_stamp: tuple[int, int] | None = None
+        self._next_check = 0.0
+        self._pinned = False  # set() by a caller (tests, the CLI): never reloaded behind its back
         self._lock = threading.Lock()
 
-    def install_loader(self, loader: object) -> None:
+    def install_loader(self, loader: object, *, watch: Path | None = None) -> None:
         with self._lock:
             self._loader = loader
+            self._watched = watch
+            self._watched_stamp = _stamp(watch)
             self._ring = None
+            self._pinned = False
 
     def set(self, ring: KeyRing | None) -> None:
+        """Use `ring`. A ring other than the watched file's stays until set again (tests);
+        the file's own ring (just written by rotation or first-run generation) keeps watching."""
         with self._lock:
             self._ring = ring
+            self._pinned = ring is not None and ring != self._watched_ring()
+            if not self._pinned:
+                self._watched_stamp = _stamp(self._watched)
             _aead.cache_clear()
             _index_subkey.cache_clear()
 
+    def _watched_ring(self) -> KeyRing | None:
+        if self._watched is None or not callable(self._loader):
+            return None
+        try:
+            ring = self._loader()
+        except KeyUnavailable:
+            return None
+        return ring if isinstance(ring, KeyRing) else None
+
+    def reload(self) -> KeyRing | None:
+        """Load the ring again from its watched file (after a rotation elsewhere).
+
+        Keys from the environment need a restart; a ring set explicitly stays as it is.
+        """
+        with self._lock:
+            if self._pinned or self._watched is None or not callable(self._loader):
+                return self._ring
+            self._watched_stamp = _stamp(self._watched)
+            try:
+                fresh = self._loader()
+            except KeyUnavailable:
+                fresh = None  # a half-written or broken file: keep serving with the ring we have
+            if fresh is not None:
+                self._ring = fresh
+            return self._ring
+
+    def _file_changed(self) -> bool:
+        if self._watched is None or self._pinned:
+            return False
+        now = time.monotonic()
+        if now < self._next_check:
+            return False
+        self._next_check = now + self.WATCH_INTERVAL_SECONDS
+        return _stamp(self._watched) != self._watched_stamp
+
     def get(self) -> KeyRing:
         ring = self._ring
-        if ring is not None:
+        if ring is not None and not self._file_changed():
             return ring
+        if ring is not None:
+            return self.reload() or ring
         with self._lock:
             if self._ring is None and callable(self._loader):
                 self._ring = self._loader()
@@ -107,6 +166,16 @@ class _RingHolder:
                     "`pelanggan init` to generate development keys"
                 )
             return self._ring
+
+
+def _stamp(path: Path | None) -> tuple[int, int] | None:
+    if path is None:
+        return None
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return (status.st_mtime_ns, status.st_size)
 
 
 ring_holder = _RingHolder()
@@ -120,12 +189,35 @@ def load_ring_from(*, json_text: str | None, path: Path) -> KeyRing | None:
     return None
 
 
+_plaintext_for_benchmark = False
+
+
+@contextmanager
+def plaintext_for_benchmark() -> Iterator[None]:
+    """BENCHMARK ONLY: store values in plain text, to measure what encryption costs.
+
+    `benchmarks/encryption_cost.py` runs the same import inside and outside this block. No
+    setting or environment variable reaches it, and it refuses to run under the production
+    settings. Forked worker processes started inside the block inherit it.
+    """
+    global _plaintext_for_benchmark
+    if os.environ.get("DJANGO_SETTINGS_MODULE", "").endswith("production"):
+        raise RuntimeError("plain-text storage is a benchmark switch, never for production")
+    _plaintext_for_benchmark = True
+    try:
+        yield
+    finally:
+        _plaintext_for_benchmark = False
+
+
 @cache
 def _aead(key: bytes) -> AESGCM:
     return AESGCM(key)
 
 
 def encrypt(plaintext: str, *, context: str) -> str:
+    if _plaintext_for_benchmark:
+        return plaintext
     ring = ring_holder.get()
     key_id = ring.active_key_id
     nonce = os.urandom(NONCE_BYTES)
@@ -134,6 +226,8 @@ def encrypt(plaintext: str, *, context: str) -> str:
 
 
 def decrypt(token: str, *, context: str) -> str:
+    if _plaintext_for_benchmark and not token.startswith(PREFIX + ":"):
+        return token
     try:
         prefix, key_id, body = token.split(":", 2)
     except ValueError as exc:
@@ -142,6 +236,10 @@ def decrypt(token: str, *, context: str) -> str:
         raise KeyUnavailable("stored value has an unknown encryption format")
     ring = ring_holder.get()
     key = ring.keys.get(key_id)
+    if key is None:
+        # Rotated in another process since this one loaded its ring: look once more.
+        reloaded = ring_holder.reload()
+        key = reloaded.keys.get(key_id) if reloaded is not None else None
     if key is None:
         raise KeyUnavailable(f"data key {key_id} is not in the key ring")
     raw = base64.urlsafe_b64decode(body)
@@ -164,5 +262,7 @@ def _index_subkey(index_key: bytes, purpose: str) -> bytes:
 
 def blind_index(value: str, *, purpose: str) -> str:
     """Keyed hash of an already-normalised value, for equality search on encrypted columns."""
+    if _plaintext_for_benchmark:
+        return value[:INDEX_HEX_CHARS]  # what a plain-text system would index: the value
     key = _index_subkey(ring_holder.get().index_key, purpose)
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:INDEX_HEX_CHARS]

@@ -17,6 +17,9 @@ from django.db import models
 
 from pelanggan.platform import crypto
 
+# Benchmark only (see crypto.plaintext_for_benchmark): the fields store plain text inside it.
+plaintext_for_benchmark = crypto.plaintext_for_benchmark
+
 
 class EncryptedField(models.Field):  # type: ignore[type-arg]
     """Base: subclasses convert their Python value to and from text (stored in a text column)."""

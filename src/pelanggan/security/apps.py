@@ -7,4 +7,6 @@ class SecurityConfig(AppConfig):
     verbose_name = "Security"
 
     def ready(self) -> None:
-        from pelanggan.security import audit_events  # noqa: F401
+        from pelanggan.security import audit_events, customer_login, signals  # noqa: F401
+
+        signals.connect()

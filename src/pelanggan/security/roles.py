@@ -20,6 +20,8 @@ class Role(models.TextChoices):
     FIELD_TECHNICIAN = "field_technician", "Teknisi lapangan"
     AUDITOR = "auditor", "Auditor"
     PRIVACY_OFFICER = "privacy_officer", "Petugas pelindungan data"
+    PARTNER_CLIENT = "partner_client", "Klien mitra (API)"
+    CUSTOMER = "customer", "Pelanggan"
 
 
 class Perm:
@@ -34,6 +36,18 @@ class Perm:
     USERS_MANAGE = "security.manage_users"
     UNITS_VIEW = "security.view_units"
     SELF_VIEW = "security.view_self"
+    INTERVALS_INGEST = "metering.ingest_intervals"
+    READS_REVIEW = "metering.review_reads"
+    METERING_VIEW = "metering.view"
+    METERING_MANAGE = "metering.manage_meters"
+    READS_SUBMIT = "metering.submit_reads"
+    PRIVACY_REQUESTS_MANAGE = "privacy.manage_requests"
+    BREACH_MANAGE = "privacy.manage_breaches"
+    RETENTION_RUN = "privacy.run_retention"
+    PII_REVEAL = "customers.reveal_pii"
+    ALERTS_MANAGE = "oversight.manage_alerts"
+    METER_COMMANDS_SEND = "headend.send_commands"
+    METER_COMMANDS_VIEW = "headend.view_commands"
 
 
 ALL_PERMISSIONS = frozenset(
@@ -45,6 +59,10 @@ ALL_PERMISSIONS = frozenset(
 class RoleDefinition:
     permissions: frozenset[str]
     national: bool
+    # Every role that can see personal data must use a second factor (UU PDP; ASVS V6).
+    mfa_required: bool = True
+    # Customers sign in to the portal, never to the staff console or the staff API.
+    staff: bool = True
 
 
 _EVERYONE = frozenset({Perm.SELF_VIEW})
@@ -62,6 +80,13 @@ ROLES: dict[str, RoleDefinition] = {
                 Perm.CUSTOMERS_CHANGE_TERMS,
                 Perm.CUSTOMERS_QUALITY,
                 Perm.UNITS_VIEW,
+                Perm.PII_REVEAL,
+                Perm.METER_COMMANDS_SEND,
+                Perm.METER_COMMANDS_VIEW,
+                Perm.READS_REVIEW,
+                Perm.METERING_VIEW,
+                Perm.METERING_MANAGE,
+                Perm.READS_SUBMIT,
             }
         ),
         national=False,
@@ -74,17 +99,23 @@ ROLES: dict[str, RoleDefinition] = {
                 Perm.CUSTOMERS_VIEW,
                 Perm.CUSTOMERS_CREATE,
                 Perm.CUSTOMERS_UPDATE,
+                Perm.METERING_VIEW,
             }
         ),
         national=False,
     ),
     Role.BILLING_OFFICER: RoleDefinition(
         _EVERYONE
-        | frozenset({Perm.CUSTOMERS_SEARCH, Perm.CUSTOMERS_VIEW, Perm.CUSTOMERS_CHANGE_TERMS}),
+        | frozenset({Perm.CUSTOMERS_SEARCH, Perm.CUSTOMERS_VIEW, Perm.CUSTOMERS_CHANGE_TERMS})
+        | frozenset({Perm.READS_REVIEW, Perm.METERING_VIEW}),
         national=False,
     ),
     Role.FIELD_TECHNICIAN: RoleDefinition(
-        _EVERYONE | frozenset({Perm.CUSTOMERS_SEARCH, Perm.CUSTOMERS_VIEW}), national=False
+        _EVERYONE
+        | frozenset({Perm.CUSTOMERS_SEARCH, Perm.CUSTOMERS_VIEW})
+        | frozenset({Perm.METER_COMMANDS_SEND, Perm.METER_COMMANDS_VIEW})
+        | frozenset({Perm.METERING_VIEW, Perm.METERING_MANAGE, Perm.READS_SUBMIT}),
+        national=False,
     ),
     Role.AUDITOR: RoleDefinition(
         _EVERYONE | frozenset({Perm.AUDIT_VIEW, Perm.CUSTOMERS_QUALITY, Perm.UNITS_VIEW}),
@@ -92,10 +123,23 @@ ROLES: dict[str, RoleDefinition] = {
     ),
     Role.PRIVACY_OFFICER: RoleDefinition(
         _EVERYONE
-        | frozenset({Perm.AUDIT_VIEW, Perm.CUSTOMERS_SEARCH, Perm.CUSTOMERS_VIEW, Perm.UNITS_VIEW}),
+        | frozenset({Perm.AUDIT_VIEW, Perm.CUSTOMERS_SEARCH, Perm.CUSTOMERS_VIEW, Perm.UNITS_VIEW})
+        | frozenset({Perm.PRIVACY_REQUESTS_MANAGE, Perm.BREACH_MANAGE, Perm.RETENTION_RUN})
+        | frozenset({Perm.PII_REVEAL, Perm.ALERTS_MANAGE}),
         national=True,
     ),
+    # A vending partner's API client: machine credentials (bearer token with scopes), no
+    # personal data, no console. Partner operations add their permissions here.
+    Role.PARTNER_CLIENT: RoleDefinition(_EVERYONE, national=True, mfa_required=False),
+    # Portal customers see only their own accounts through the portal's selectors.
+    Role.CUSTOMER: RoleDefinition(frozenset(), national=False, mfa_required=False, staff=False),
 }
+
+
+def mfa_required(role: str) -> bool:
+    """True when holders of `role` must enrol and use a second factor (unknown roles: True)."""
+    definition = ROLES.get(role)
+    return definition.mfa_required if definition else True
 
 
 def permissions_of(role: str) -> frozenset[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from dataclasses import dataclass
 
@@ -15,7 +16,7 @@ from pelanggan.platform import clock
 from pelanggan.platform.audit import Actor
 from pelanggan.platform.bulk import db_value
 from pelanggan.security.models import ApiToken, StaffProfile, Unit, UnitKind
-from pelanggan.security.roles import is_national, permissions_of
+from pelanggan.security.roles import ROLES, is_national, permissions_of
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,12 @@ class Principal:
     permissions: frozenset[str]
     national: bool
     ulp_ids: frozenset[int]
+    # A bearer token may be narrowed to some permissions; empty means the role's full set.
+    scopes: frozenset[str] = frozenset()
 
     def has(self, permission: str) -> bool:
+        if self.scopes and permission not in self.scopes:
+            return False
         return permission in self.permissions
 
     def can_see_ulp(self, ulp_id: int | None) -> bool:
@@ -90,7 +95,7 @@ def principal_for(user: AbstractBaseUser | AnonymousUser | None) -> Principal | 
     profile = user._state.fields_cache.get("staff_profile") if hasattr(user, "_state") else None
     if profile is None:
         profile = StaffProfile.objects.filter(user_id=user.pk).first()
-    if profile is None:
+    if profile is None or profile.suspended_at is not None or not _is_staff_role(profile.role):
         return None
     unit_ids = set(
         StaffProfile.units.through.objects.filter(staffprofile_id=profile.pk).values_list(
@@ -110,12 +115,13 @@ def principal_for(user: AbstractBaseUser | AnonymousUser | None) -> Principal | 
 
 
 _PRINCIPAL_BY_BEARER_SQL = """
-    SELECT t.user_id, u.{username}, p.role, su.unit_id
+    SELECT t.user_id, u.{username}, p.role, t.scopes, su.unit_id
     FROM security_apitoken t
     JOIN {user_table} u ON u.id = t.user_id
     JOIN security_staffprofile p ON p.user_id = u.id
     LEFT JOIN security_staffprofile_units su ON su.staffprofile_id = p.id
     WHERE t.token_hash = %s AND t.revoked_at IS NULL AND u.is_active
+      AND p.suspended_at IS NULL
       AND (t.expires_at IS NULL OR t.expires_at > %s)
 """
 
@@ -136,7 +142,9 @@ def principal_for_token(secret: str) -> Principal | None:
         rows = cursor.fetchall()
     if not rows:
         return None
-    user_id, username, role, _ = rows[0]
+    user_id, username, role, scopes, _ = rows[0]
+    if not _is_staff_role(role):
+        return None
     units = {unit_id for *_, unit_id in rows if unit_id is not None}
     return Principal(
         user_id=user_id,
@@ -145,7 +153,22 @@ def principal_for_token(secret: str) -> Principal | None:
         permissions=permissions_of(role),
         national=is_national(role),
         ulp_ids=_descendant_ulps(units),
+        scopes=_scopes(scopes),
     )
+
+
+def _scopes(raw: object) -> frozenset[str]:
+    """Token scopes as stored (a JSON list; SQLite hands back its text)."""
+    if isinstance(raw, str):
+        raw = json.loads(raw or "[]")
+    if not isinstance(raw, list):
+        return frozenset()
+    return frozenset(str(scope) for scope in raw)
+
+
+def _is_staff_role(role: str) -> bool:
+    definition = ROLES.get(role)
+    return bool(definition and definition.staff)
 
 
 def hash_token(secret: str) -> str:
@@ -162,6 +185,9 @@ def user_for_token(secret: str) -> AbstractBaseUser | None:
         .first()
     )
     if token is None or not token.user.is_active:
+        return None
+    profile = getattr(token.user, "staff_profile", None)
+    if profile is not None and profile.suspended_at is not None:
         return None
     return token.user
 
@@ -199,3 +225,12 @@ def staff_listing() -> list[dict[str, object]]:
             }
         )
     return rows
+
+
+def has_totp(user_id: int) -> bool:
+    """Whether the staff member has an authenticator app enrolled."""
+    from allauth.mfa.models import Authenticator
+
+    return bool(
+        Authenticator.objects.filter(user_id=user_id, type=Authenticator.Type.TOTP).exists()
+    )

@@ -14,7 +14,7 @@ from pelanggan.platform import audit, clock
 from pelanggan.platform.errors import Conflict, NotFound, ValidationFailed
 from pelanggan.platform.ids import new_secret_token
 from pelanggan.security.models import ApiToken, StaffProfile, Unit, UnitKind
-from pelanggan.security.roles import ROLES
+from pelanggan.security.roles import ALL_PERMISSIONS, ROLES
 from pelanggan.security.selectors import forget_unit_tree, hash_token
 
 
@@ -92,7 +92,16 @@ def issue_token(
     valid_for: dt.timedelta | None = dt.timedelta(days=90),
     scopes: list[str] | None = None,
 ) -> tuple[ApiToken, str]:
-    """Issue a bearer token; returns the stored row and the secret (shown once, never stored)."""
+    """Issue a bearer token; returns the stored row and the secret (shown once, never stored).
+
+    `scopes` narrows the token to some permissions (still within the user's role). Raises
+    NotFound, ValidationFailed (unknown scope).
+    """
+    unknown = sorted(set(scopes or []) - ALL_PERMISSIONS)
+    if unknown:
+        raise ValidationFailed.single(
+            "scopes", "unknown_scope", f"Unknown permission scope(s): {', '.join(unknown)}"
+        )
     User = get_user_model()
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None:
@@ -133,3 +142,113 @@ def revoke_token(*, prefix: str, actor: audit.Actor) -> int:
                 changes={"token": audit.change(token.prefix, None)},
             )
     return len(tokens)
+
+
+def _profile_for_update(user_id: int) -> StaffProfile:
+    profile = StaffProfile.objects.select_for_update().filter(user_id=user_id).first()
+    if profile is None:
+        raise NotFound("No staff account with this id", code="user_not_found")
+    return profile
+
+
+def suspend_staff(user_id: int, *, reason: str, actor: audit.Actor) -> None:
+    """Suspend a staff member at once: sessions and tokens stop working on their next use.
+
+    `principal_for` and `principal_for_token` return None while suspended, and the session
+    middleware ends every open console session (the session generation moves on). Idempotent:
+    suspending a suspended account changes nothing and records nothing. Raises NotFound,
+    ValidationFailed (empty reason).
+    """
+    if not reason.strip():
+        raise ValidationFailed.single("reason", "required", "A reason is required")
+    with transaction.atomic():
+        profile = _profile_for_update(user_id)
+        if profile.suspended_at is not None:
+            return
+        profile.suspended_at = clock.now()
+        profile.session_generation += 1
+        profile.save(update_fields=["suspended_at", "session_generation"])
+        audit.record(
+            "security.user.suspended",
+            actor=actor,
+            subject_type="staff",
+            subject_ids=[user_id],
+            changes={"suspended": audit.change(False, True)},
+            reason=reason.strip(),
+        )
+
+
+def reinstate_staff(user_id: int, *, reason: str, actor: audit.Actor) -> None:
+    """Lift a suspension (idempotent). Old sessions stay ended; the staff member signs in again.
+
+    Raises NotFound, ValidationFailed (empty reason).
+    """
+    if not reason.strip():
+        raise ValidationFailed.single("reason", "required", "A reason is required")
+    with transaction.atomic():
+        profile = _profile_for_update(user_id)
+        if profile.suspended_at is None:
+            return
+        profile.suspended_at = None
+        profile.save(update_fields=["suspended_at"])
+        audit.record(
+            "security.user.reinstated",
+            actor=actor,
+            subject_type="staff",
+            subject_ids=[user_id],
+            changes={"suspended": audit.change(True, False)},
+            reason=reason.strip(),
+        )
+
+
+def logout_everywhere(user_id: int, *, actor: audit.Actor) -> int:
+    """End every console session of a staff member (the new session generation).
+
+    Returns the new generation. The caller's own session ends too unless the view stores the
+    new generation in it (`pelanggan.security.sessions.adopt_generation`). Raises NotFound.
+    """
+    with transaction.atomic():
+        profile = _profile_for_update(user_id)
+        profile.session_generation += 1
+        profile.save(update_fields=["session_generation"])
+        audit.record(
+            "security.session.revoked_all",
+            actor=actor,
+            subject_type="staff",
+            subject_ids=[user_id],
+            changes={"session_generation": audit.change(None, profile.session_generation)},
+        )
+    return profile.session_generation
+
+
+def enrol_totp(*, user_id: int, actor: audit.Actor, secret: str | None = None) -> str:
+    """Give a staff member a TOTP authenticator (demo, fixtures, provisioning scripts).
+
+    Returns the secret (base32) for an authenticator app; it is stored encrypted. Staff enrol
+    themselves through the console; this is for accounts created by tooling. Raises NotFound,
+    Conflict (already has one).
+    """
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.utils import encrypt
+
+    from pelanggan.security import totp
+
+    User = get_user_model()
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise NotFound("No staff account with this id", code="user_not_found")
+    secret = secret or totp.new_secret()
+    with transaction.atomic():
+        if Authenticator.objects.filter(user_id=user_id, type=Authenticator.Type.TOTP).exists():
+            raise Conflict("This account already has an authenticator", code="totp_exists")
+        Authenticator.objects.create(
+            user=user, type=Authenticator.Type.TOTP, data={"secret": encrypt(secret)}
+        )
+        audit.record(
+            "security.mfa.enrolled",
+            actor=actor,
+            subject_type="staff",
+            subject_ids=[user_id],
+            changes={"type": audit.change(None, "totp")},
+        )
+    return secret

@@ -53,6 +53,8 @@ LABELS: dict[str, dict[str, Promise]] = {
         "field_technician": _("Field technician"),
         "auditor": _("Auditor"),
         "privacy_officer": _("Data-protection officer"),
+        "partner_client": _("Partner API client"),
+        "customer": _("Customer"),
     },
 }
 

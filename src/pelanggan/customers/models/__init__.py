@@ -16,6 +16,7 @@ from pelanggan.customers.models.extra import (
     ImportRun,
     ProgrammeEnrolment,
 )
+from pelanggan.customers.models.limits import LimitKind, ProcessingLimit
 from pelanggan.customers.models.master import (
     Account,
     EmergencyContact,
@@ -40,12 +41,14 @@ __all__ = [
     "FindingKind",
     "Gender",
     "ImportRun",
+    "LimitKind",
     "PaymentMode",
     "Person",
     "PersonNameWord",
     "PersonPhone",
     "PhoneKind",
     "Premise",
+    "ProcessingLimit",
     "ProgrammeEnrolment",
     "ServiceConnection",
     "ServiceTerms",

@@ -36,6 +36,10 @@ class Person(models.Model):
     data_source = models.CharField(max_length=20, choices=DataSource.choices)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    # UU PDP Pasal 43-44 (privacy context): identifiers erased on request while accounts are
+    # still retained (`erased_at`); everything anonymised once retention ended (`anonymised_at`).
+    erased_at = models.DateTimeField(null=True, blank=True)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         # Plain btree indexes: blind indexes are only ever compared for equality, so the

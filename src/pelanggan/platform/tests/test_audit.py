@@ -56,8 +56,13 @@ def test_rows_cannot_be_updated_or_deleted_through_the_orm() -> None:
 
 
 def _sql(statement: str, params: list[object]) -> None:
+    """Tamper as an attacker with DDL rights would: on PostgreSQL, disable the trigger first."""
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE platform_auditevent DISABLE TRIGGER USER")
         cursor.execute(statement, params)
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE platform_auditevent ENABLE TRIGGER USER")
 
 
 def test_verify_finds_an_altered_row() -> None:
@@ -101,3 +106,123 @@ def test_verify_cli_exits_non_zero(tmp_path) -> None:  # type: ignore[no-untyped
     result = runner.invoke(app, ["audit", "verify"])
     assert result.exit_code == 3
     assert "row 2" in result.output
+
+
+needs_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL (CI does)"
+)
+
+
+@needs_postgres
+@pytest.mark.parametrize(
+    ("statement", "operation"),
+    [
+        ("UPDATE platform_auditevent SET reason = 'x' WHERE seq = 1", "UPDATE"),
+        ("DELETE FROM platform_auditevent WHERE seq = 1", "DELETE"),
+        ("TRUNCATE platform_auditevent", "TRUNCATE"),
+    ],
+)
+def test_trigger_refuses_changes_even_by_the_owner(statement: str, operation: str) -> None:
+    from django.db import DatabaseError, transaction
+
+    _write(2)
+    with pytest.raises(DatabaseError, match=f"append-only: {operation} refused"):  # noqa: SIM117
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement)
+    assert AuditEvent.objects.count() == 2
+    assert audit.verify_chain().ok
+
+
+def test_fast_verification_matches_the_reference_without_fallback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import datetime as dt
+
+    def no_fallback(seq: int) -> str:
+        raise AssertionError(f"fast path missed row {seq}")
+
+    audit.record(
+        "tests.thing.changed",
+        actor=audit.Actor.system('sistem / "quoted" \\ back'),
+        subject_type="thing",
+        subject_ids=["a b", 2],
+        changes={"z": 1, "a": {"y": [1.5, None, True], "b": "x y"}},
+        reason="alasan: uji",
+        occurred_at=dt.datetime(2026, 11, 22, 17, 0, tzinfo=dt.UTC),  # no microseconds
+    )
+    _write(2)
+    with monkeypatch.context() as patch:
+        patch.setattr(audit, "_slow_row_hash", no_fallback)
+        report = audit.verify_chain(batch_size=2)  # crosses batch boundaries too
+    assert (report.ok, report.rows_checked) == (True, 3)
+
+    # Non-ASCII text is quoted differently by the database: the exact check confirms it.
+    audit.record(
+        "tests.thing.changed",
+        actor=audit.Actor.system("petugas — ü"),
+        subject_type="thing",
+        subject_ids=["é"],
+        changes={"catatan": "PD 900 → 1.300 VA\n"},
+        reason="«uji»",
+    )
+    assert (audit.verify_chain().ok, audit.verify_chain().rows_checked) == (True, 4)
+    _sql("UPDATE platform_auditevent SET reason = %s WHERE seq = %s", ["«ujI»", 4])
+    report = audit.verify_chain()
+    assert (report.first_broken_seq, report.problem) == (4, "row content does not match its hash")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verification_reading_ahead_on_a_second_connection() -> None:
+    # Outside a transaction verify reads ahead on its own connection (committed rows only).
+    _write(7)
+    report = audit.verify_chain(batch_size=3)
+    assert (report.ok, report.rows_checked) == (True, 7)
+    assert audit.verify_chain(batch_size=2, prefetch=True).rows_checked == 7
+    _sql("UPDATE platform_auditevent SET actor_label = %s WHERE seq = %s", ["someone.else", 5])
+    report = audit.verify_chain(batch_size=2, prefetch=True)
+    assert (report.first_broken_seq, report.rows_checked) == (5, 4)
+    assert report.problem == "row content does not match its hash"
+    _sql("DELETE FROM platform_auditevent WHERE seq = %s", [2])
+    report = audit.verify_chain(batch_size=2, prefetch=True)
+    assert (report.first_broken_seq, report.problem) == (3, "expected row 2, found 3")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("statement", "params", "expected"),
+    [
+        (None, [], (True, None, 12, "")),
+        (
+            "UPDATE platform_auditevent SET reason = %s WHERE seq = %s",
+            ["x", 5],
+            (False, 5, 4, "row content does not match its hash"),
+        ),
+        (
+            "DELETE FROM platform_auditevent WHERE seq = %s",
+            [4],  # the last row of a range
+            (False, 5, 3, "expected row 4, found 5"),
+        ),
+        (
+            "DELETE FROM platform_auditevent WHERE seq = %s",
+            [7],  # the first row of a range
+            (False, 8, 6, "expected row 7, found 8"),
+        ),
+        (
+            "UPDATE platform_auditevent SET prev_hash = %s WHERE seq = %s",
+            ["0" * 64, 9],
+            (False, 9, 8, "link to the previous row is broken"),
+        ),
+    ],
+)
+def test_verification_in_worker_processes_matches_the_plain_walk(
+    statement: str | None, params: list[object], expected: tuple[object, ...]
+) -> None:
+    _write(12)
+    if statement:
+        _sql(statement, params)
+    plain = audit.verify_chain(batch_size=2, prefetch=False)
+    parallel = audit.verify_chain(batch_size=2, workers=2)
+    for report in (plain, parallel):
+        assert (report.ok, report.first_broken_seq, report.rows_checked, report.problem) == (
+            expected
+        )

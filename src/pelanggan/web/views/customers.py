@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from pelanggan.customers import selectors, services
 from pelanggan.platform.errors import Conflict, ValidationFailed
 from pelanggan.security.roles import Perm
+from pelanggan.security.stepup import step_up_required
 from pelanggan.web.access import principal_of, staff_required, visible_ulps
 from pelanggan.web.forms import (
     STANDARD_VA,
@@ -86,10 +88,14 @@ def search(request: HttpRequest) -> HttpResponse:
 @require_GET
 def detail(request: HttpRequest, idpel: str) -> HttpResponse:
     """The 360° page; a customer outside the caller's units is the same 404 as a missing one."""
-    record = selectors.customer_record(idpel=idpel, principal=principal_of(request))
-    return render(
-        request, "web/customers/detail.html", {"record": record, "later_sections": LATER_SECTIONS}
-    )
+    principal = principal_of(request)
+    record = selectors.customer_record(idpel=idpel, principal=principal)
+    context = {
+        "record": record,
+        "later_sections": LATER_SECTIONS,
+        "reveal_allowed": principal.has(Perm.PII_REVEAL),
+    }
+    return render(request, "web/customers/detail.html", context)
 
 
 @staff_required(Perm.CUSTOMERS_CREATE)
@@ -130,9 +136,13 @@ def _edit(
     save: Callable[[Any], object],
     done: str,
 ) -> HttpResponse:
-    """GET shows the form over the current (masked) record; POST makes the one service call."""
+    """GET shows the form over the current (masked) record; POST makes the one service call.
+
+    Opening the form shows the customer's (masked) personal data, so it is an audited read;
+    the POST is audited by the service that makes the change.
+    """
     record = selectors.customer_record(
-        idpel=idpel, principal=principal_of(request), record_view=False
+        idpel=idpel, principal=principal_of(request), record_view=request.method == "GET"
     )
     context: dict[str, Any] = {
         "record": record,
@@ -219,4 +229,96 @@ def edit_terms(request: HttpRequest, idpel: str) -> HttpResponse:
         name="terms",
         save=save,
         done=_("The new terms were recorded."),
+    )
+
+
+# ---------------------------------------------------------------- reveal (need-to-know)
+
+REVEAL_FIELD_LABELS = {
+    "nik": gettext_lazy("NIK"),
+    "phones": gettext_lazy("Phone"),
+    "email": gettext_lazy("E-mail"),
+    "birth_date": gettext_lazy("Birth date"),
+    "emergency_contacts": gettext_lazy("Emergency contact"),
+}
+
+
+class RevealForm(ConsoleForm):
+    """Which values to show and why; the service checks the rules and writes the audit event."""
+
+    required_fields = frozenset({"reveal_fields", "reason_code", "reason"})
+    field_aliases = {"fields": "reveal_fields"}
+
+    reveal_fields = forms.MultipleChoiceField(
+        required=False,
+        choices=list(REVEAL_FIELD_LABELS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        label=gettext_lazy("Show"),
+    )
+    reason_code = forms.ChoiceField(
+        required=False,
+        choices=[("", "—"), *selectors.RevealReason.choices],
+        label=gettext_lazy("Reason"),
+    )
+    reason = forms.CharField(
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label=gettext_lazy("Explain the need"),
+        help_text=gettext_lazy("Recorded in the audit trail with your name."),
+    )
+
+    def chosen(self) -> tuple[list[str], str, str]:
+        self.is_valid()
+        data = self.cleaned_data
+        fields = list(data.get("reveal_fields") or [])
+        return fields, data.get("reason_code") or "", data.get("reason") or ""
+
+
+@staff_required(Perm.PII_REVEAL)
+@step_up_required
+@require_http_methods(["GET", "POST"])
+def reveal(request: HttpRequest, idpel: str) -> HttpResponse:
+    """GET: the reason form (for one field with `?field=`); POST: the unmasked values, once.
+
+    Needs `customers.reveal_pii` and a second factor used in the last minutes (step-up). The
+    values are rendered into this response only (never cached, never stored in the session).
+    """
+    principal = principal_of(request)
+    record = selectors.customer_record(idpel=idpel, principal=principal, record_view=False)
+    context: dict[str, Any] = {"record": record, "field_labels": REVEAL_FIELD_LABELS}
+    if request.method != "POST":
+        wanted = request.GET.get("field", "")
+        initial = {"reveal_fields": [wanted] if wanted in REVEAL_FIELD_LABELS else []}
+        context["form"] = RevealForm(initial=initial)
+        return respond(
+            request,
+            page="web/customers/reveal.html",
+            partial="web/customers/_reveal_form.html",
+            context=context,
+        )
+    form = context["form"] = RevealForm(request.POST)
+    fields, reason_code, reason_text = form.chosen()
+    try:
+        context["revealed"] = selectors.reveal_personal_data(
+            idpel=idpel,
+            principal=principal,
+            fields=fields,
+            reason_code=reason_code,
+            reason_text=reason_text,
+        )
+    except ValidationFailed as exc:
+        form.show_failure(exc)
+        return respond(
+            request,
+            page="web/customers/reveal.html",
+            partial="web/customers/_reveal_form.html",
+            context=context,
+            status=422,
+        )
+    return respond(
+        request,
+        page="web/customers/reveal.html",
+        partial="web/customers/_revealed.html",
+        context=context,
     )

@@ -1,0 +1,1 @@
+"""Metering: meters and their lifecycle, two-way pairing, register reads, meter events."""

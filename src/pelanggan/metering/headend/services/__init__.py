@@ -1,0 +1,2 @@
+"""Write side of the head-end: remote commands (`commands`) and their MQTT delivery
+(`delivery`, an outbox handler)."""

@@ -1,0 +1,1 @@
+"""Write side of metering: each service runs in one transaction with its audit record."""

@@ -1,0 +1,1 @@
+"""Console pages of metering: the meter section of the 360° page, meter events, read review."""
