@@ -34,6 +34,8 @@ def env() -> dict[str, str]:
         k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
     }
     clean["PELANGGAN_DEMO_PASSWORD"] = "Rahasia-Demo-2026!"
+    # No broker here: the embedded default (live meter data in-process) must work without one.
+    clean["PELANGGAN_MQTT_URL"] = f"mqtt://127.0.0.1:{_free_port()}"
     return clean
 
 
@@ -44,6 +46,7 @@ def test_demo_users_token_serve(tmp_path: Path, env: dict[str, str]) -> None:
     assert "Rahasia-Demo-2026!" in built.stdout
     assert "DEVELOPMENT encryption keys" in built.stderr
     assert "simulated meters" in built.stderr  # STS development vending keys, first run only
+    assert "Interval history: " in built.stdout
 
     users = json.loads(_cli(tmp_path, "users", "list", "--json", env=env).stdout)
     by_name = {u["username"]: u for u in users}
@@ -90,6 +93,9 @@ def test_demo_users_token_serve(tmp_path: Path, env: dict[str, str]) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+    served = server.stdout.read().decode() if server.stdout else ""
+    assert "Live meter data: in-process simulator" in served
+    assert "Live meter data stopped." in served  # SIGTERM ends the live threads cleanly
 
 
 def test_serve_refuses_an_empty_data_directory(tmp_path: Path, env: dict[str, str]) -> None:

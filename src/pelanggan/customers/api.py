@@ -3,10 +3,10 @@
 Thin: parse, call one service or selector, map the result back.
 """
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Query, Router, Status
 
 from pelanggan.customers import selectors, services
 from pelanggan.customers.schemas import (
@@ -52,7 +52,12 @@ def _record(request: HttpRequest, idpel: str) -> dict[str, Any]:
     "", response=SearchPageOut, summary="Search by IDPEL or meter number (no personal data in URLs)"
 )
 @requires(Perm.CUSTOMERS_SEARCH)
-def search_by_identifier(request: HttpRequest, q: str, page: int = 1, page_size: int = 20) -> Any:
+def search_by_identifier(
+    request: HttpRequest,
+    q: str,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Any:
     return selectors.search_customers(
         query=q, principal=_principal(request), page=page, page_size=page_size, allow_personal=False
     )

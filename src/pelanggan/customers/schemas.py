@@ -11,8 +11,8 @@ from ninja import Field, Schema
 
 class SearchIn(Schema):
     q: str = Field(..., max_length=100, description="IDPEL, meter number, NIK, phone or name words")
-    page: int = 1
-    page_size: int = 20
+    page: int = Field(1, ge=1, le=100_000)
+    page_size: int = Field(20, ge=1, le=100)
 
 
 class ConnectionSummary(Schema):

@@ -9,10 +9,10 @@ unit-scoped: a customer of another unit answers 404 exactly like a missing one.
 import datetime as dt
 from dataclasses import asdict
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import File, Form, Router, Status
+from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from pelanggan.metering import schemas, selectors
@@ -266,7 +266,9 @@ def submit_photo_read(
     "/customers/{idpel}/reads", response=list[schemas.ReadOut], summary="A customer's reads"
 )
 @requires(Perm.METERING_VIEW)
-def customer_reads(request: HttpRequest, idpel: str, limit: int = 200) -> Any:
+def customer_reads(
+    request: HttpRequest, idpel: str, limit: Annotated[int, Query(ge=1, le=1000)] = 200
+) -> Any:
     return reads_for(_principal(request), idpel, limit=limit)
 
 
@@ -331,7 +333,12 @@ def estimate(
     "/reviews", response=schemas.ReviewPageOut, summary="The read review queue (oldest first)"
 )
 @requires(Perm.READS_REVIEW)
-def reviews(request: HttpRequest, status: str = "open", page: int = 1, page_size: int = 50) -> Any:
+def reviews(
+    request: HttpRequest,
+    status: str = "open",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Any:
     return review_queue(_principal(request), status=status, page=page, page_size=page_size)
 
 
@@ -384,7 +391,7 @@ def customer_events(
     kind: str | None = None,
     occurred_from: dt.datetime | None = None,
     occurred_to: dt.datetime | None = None,
-    limit: int = 100,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Any:
     return selectors.meter_events_for(
         _principal(request),

@@ -17,6 +17,7 @@ audit.register(
     personal_fields=("customer_phone",),
 )
 audit.register("metering.pairing.ended", "Meter pairing ended")
+audit.register("metering.pairing.phone_erased", "Customer phone erased from meter pairings")
 audit.register("metering.events.recorded", "Meter events stored")
 audit.register("metering.read.submitted", "Register read submitted")
 audit.register("metering.read.estimated", "Register read estimated")

@@ -468,17 +468,22 @@ def _verify_in_processes(sql: str, *, workers: int, size: int) -> ChainReport | 
     return ChainReport(highest, None, "")
 
 
+def default_workers() -> int:
+    """Worker processes for a verification run from a command: one per CPU, at most 8."""
+    return min(os.cpu_count() or 1, 8)
+
+
 def verify_chain(
-    *, batch_size: int = 50_000, prefetch: bool | None = None, workers: int | None = None
+    *, batch_size: int = 50_000, prefetch: bool | None = None, workers: int = 1
 ) -> ChainReport:
     """Walk the chain in order; report the first row whose link or content does not check out.
 
-    Outside a transaction, batches are read ahead on a second connection (`prefetch`), and seq
-    ranges are walked in `workers` processes (default: one per CPU, at most 8), each on its own
-    connection. Call it from a command, not from a multi-threaded server (it forks).
+    Outside a transaction, batches are read ahead on a second connection (`prefetch`). With
+    `workers` > 1, seq ranges are walked in that many forked processes, each on its own
+    connection: only for single-threaded processes such as `pelanggan audit verify` (forking a
+    process that runs other threads — a server, a test run with a live server — can deadlock
+    the children on a lock some other thread held at the fork), hence one worker by default.
     """
-    if workers is None:
-        workers = min(os.cpu_count() or 1, 8)
     sql = _verify_sql()
     if prefetch is None:
         prefetch = not connection.in_atomic_block

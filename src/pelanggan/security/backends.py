@@ -40,4 +40,8 @@ class StaffAuthenticationBackend(AuthenticationBackend):  # type: ignore[misc]
             # sign in but see nothing: the console answers them with 403.
             return True
         definition = ROLES.get(profile.role)
-        return profile.suspended_at is None and bool(definition and definition.staff)
+        return (
+            profile.suspended_at is None
+            and bool(definition and definition.staff)
+            and not (definition and definition.service_account)
+        )

@@ -21,6 +21,7 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", "Auditor"
     PRIVACY_OFFICER = "privacy_officer", "Petugas pelindungan data"
     PARTNER_CLIENT = "partner_client", "Klien mitra (API)"
+    HEAD_END = "head_end", "Sistem head-end AMI (akun layanan)"
     CUSTOMER = "customer", "Pelanggan"
 
 
@@ -63,6 +64,9 @@ class RoleDefinition:
     mfa_required: bool = True
     # Customers sign in to the portal, never to the staff console or the staff API.
     staff: bool = True
+    # A machine, not a person: no password, no console session, no interactive second factor;
+    # it authenticates only with scoped bearer tokens that expire (`issue_token` insists).
+    service_account: bool = False
 
 
 _EVERYONE = frozenset({Perm.SELF_VIEW})
@@ -131,6 +135,17 @@ ROLES: dict[str, RoleDefinition] = {
     # A vending partner's API client: machine credentials (bearer token with scopes), no
     # personal data, no console. Partner operations add their permissions here.
     Role.PARTNER_CLIENT: RoleDefinition(_EVERYONE, national=True, mfa_required=False),
+    # An AMI head-end system's service account: it pushes interval batches and meter events
+    # (`POST /intervals/batches`, `POST /metering/events`), nothing else. National because one
+    # head-end serves the meters of every unit and the data it lands names meters, not
+    # customers (no personal data); it can read nothing back. MFA does not apply to a machine:
+    # its bearer tokens are scoped and expire instead (see `service_account`).
+    Role.HEAD_END: RoleDefinition(
+        _EVERYONE | frozenset({Perm.INTERVALS_INGEST}),
+        national=True,
+        mfa_required=False,
+        service_account=True,
+    ),
     # Portal customers see only their own accounts through the portal's selectors.
     Role.CUSTOMER: RoleDefinition(frozenset(), national=False, mfa_required=False, staff=False),
 }
@@ -140,6 +155,16 @@ def mfa_required(role: str) -> bool:
     """True when holders of `role` must enrol and use a second factor (unknown roles: True)."""
     definition = ROLES.get(role)
     return definition.mfa_required if definition else True
+
+
+def is_service_account(role: str) -> bool:
+    """True for machine accounts (head-end systems): bearer tokens only, no console."""
+    definition = ROLES.get(role)
+    return bool(definition and definition.service_account)
+
+
+# The longest a service account's token may live: a leaked one stops working within this.
+SERVICE_TOKEN_MAX_LIFETIME_DAYS = 365
 
 
 def permissions_of(role: str) -> frozenset[str]:

@@ -15,8 +15,9 @@ from django.db.models import Q
 from pelanggan.platform import clock
 from pelanggan.platform.audit import Actor
 from pelanggan.platform.bulk import db_value
+from pelanggan.platform.errors import NotFound
 from pelanggan.security.models import ApiToken, StaffProfile, Unit, UnitKind
-from pelanggan.security.roles import ROLES, is_national, permissions_of
+from pelanggan.security.roles import ROLES, is_national, is_service_account, permissions_of
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,8 @@ def principal_for(user: AbstractBaseUser | AnonymousUser | None) -> Principal | 
         profile = StaffProfile.objects.filter(user_id=user.pk).first()
     if profile is None or profile.suspended_at is not None or not _is_staff_role(profile.role):
         return None
+    if is_service_account(profile.role):
+        return None  # machines use bearer tokens only: no console or session principal
     unit_ids = set(
         StaffProfile.units.through.objects.filter(staffprofile_id=profile.pk).values_list(
             "unit_id", flat=True
@@ -234,3 +237,14 @@ def has_totp(user_id: int) -> bool:
     return bool(
         Authenticator.objects.filter(user_id=user_id, type=Authenticator.Type.TOTP).exists()
     )
+
+
+def staff_user_id(username: str) -> int:
+    """The user id of the staff account named `username`. Raises NotFound (no such account,
+    or an account without a staff profile)."""
+    user_id = (
+        StaffProfile.objects.filter(user__username=username).values_list("user_id", flat=True)
+    ).first()
+    if user_id is None:
+        raise NotFound("No staff account with this username", code="user_not_found")
+    return int(user_id)

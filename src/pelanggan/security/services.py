@@ -11,10 +11,16 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 
 from pelanggan.platform import audit, clock
-from pelanggan.platform.errors import Conflict, NotFound, ValidationFailed
+from pelanggan.platform.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from pelanggan.platform.ids import new_secret_token
 from pelanggan.security.models import ApiToken, StaffProfile, Unit, UnitKind
-from pelanggan.security.roles import ALL_PERMISSIONS, ROLES
+from pelanggan.security.roles import (
+    ALL_PERMISSIONS,
+    ROLES,
+    SERVICE_TOKEN_MAX_LIFETIME_DAYS,
+    is_service_account,
+    permissions_of,
+)
 from pelanggan.security.selectors import forget_unit_tree, hash_token
 
 
@@ -46,10 +52,20 @@ def create_staff(
     email: str = "",
     check_password: bool = True,
 ) -> AbstractUser:
-    """Create a staff account with an argon2-hashed password. Raises ValidationFailed, Conflict."""
+    """Create a staff account with an argon2-hashed password. Raises ValidationFailed, Conflict.
+
+    A service account (`head_end`) gets no usable password whatever is passed: it can never
+    sign in to the console and authenticates only with the expiring, scoped bearer tokens of
+    `issue_token`. Its role is national, so unit codes are refused for it.
+    """
     User = get_user_model()
     if role not in ROLES:
         raise ValidationFailed.single("role", "unknown_role", "Unknown role")
+    service = is_service_account(role)
+    if service and unit_codes:
+        raise ValidationFailed.single(
+            "units", "national_role", "A head-end service account serves every unit: no units"
+        )
     if User.objects.filter(username=username).exists():
         raise Conflict("A staff account with this username already exists", code="username_taken")
     units = list(Unit.objects.filter(code__in=unit_codes))
@@ -57,7 +73,7 @@ def create_staff(
         raise ValidationFailed.single(
             "units", "unknown_unit", "One or more unit codes do not exist"
         )
-    if check_password:
+    if check_password and not service:
         try:
             validate_password(password, user=User(username=username))
         except DjangoValidationError as exc:
@@ -68,7 +84,9 @@ def create_staff(
                 },
             ) from exc
     with transaction.atomic():
-        user = User.objects.create_user(username=username, password=password, email=email)
+        user = User.objects.create_user(
+            username=username, password=None if service else password, email=email
+        )
         profile = StaffProfile.objects.create(user=user, role=role)
         profile.units.set(units)
         audit.record(
@@ -94,8 +112,11 @@ def issue_token(
 ) -> tuple[ApiToken, str]:
     """Issue a bearer token; returns the stored row and the secret (shown once, never stored).
 
-    `scopes` narrows the token to some permissions (still within the user's role). Raises
-    NotFound, ValidationFailed (unknown scope).
+    `scopes` narrows the token to some permissions (still within the user's role). A service
+    account's token always expires (at most `SERVICE_TOKEN_MAX_LIFETIME_DAYS`) and always
+    carries scopes (the role's permissions when none are given). Raises NotFound,
+    ValidationFailed (unknown scope, a scope outside a service account's role, no or too long
+    a lifetime for a service account).
     """
     unknown = sorted(set(scopes or []) - ALL_PERMISSIONS)
     if unknown:
@@ -106,6 +127,9 @@ def issue_token(
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None:
         raise NotFound("No active staff account with this username", code="user_not_found")
+    role = StaffProfile.objects.filter(user=user).values_list("role", flat=True).first() or ""
+    if is_service_account(role):
+        scopes = _service_scopes(role, scopes, valid_for)
     secret = new_secret_token("plg")
     now = clock.now()
     with transaction.atomic():
@@ -126,6 +150,24 @@ def issue_token(
             changes={"token": audit.change(None, token.prefix)},
         )
     return token, secret
+
+
+def _service_scopes(
+    role: str, scopes: list[str] | None, valid_for: dt.timedelta | None
+) -> list[str]:
+    if valid_for is None or valid_for > dt.timedelta(days=SERVICE_TOKEN_MAX_LIFETIME_DAYS):
+        raise ValidationFailed.single(
+            "valid_for",
+            "must_expire",
+            f"A service account's token expires within {SERVICE_TOKEN_MAX_LIFETIME_DAYS} days",
+        )
+    allowed = permissions_of(role)
+    outside = sorted(set(scopes or []) - allowed)
+    if outside:
+        raise ValidationFailed.single(
+            "scopes", "outside_role", f"Not permissions of the role: {', '.join(outside)}"
+        )
+    return sorted(scopes or allowed)
 
 
 def revoke_token(*, prefix: str, actor: audit.Actor) -> int:
@@ -151,20 +193,20 @@ def _profile_for_update(user_id: int) -> StaffProfile:
     return profile
 
 
-def suspend_staff(user_id: int, *, reason: str, actor: audit.Actor) -> None:
+def suspend_staff(user_id: int, *, reason: str, actor: audit.Actor) -> bool:
     """Suspend a staff member at once: sessions and tokens stop working on their next use.
 
     `principal_for` and `principal_for_token` return None while suspended, and the session
     middleware ends every open console session (the session generation moves on). Idempotent:
-    suspending a suspended account changes nothing and records nothing. Raises NotFound,
-    ValidationFailed (empty reason).
+    suspending a suspended account changes nothing and records nothing (returns False). Raises
+    NotFound, ValidationFailed (empty reason).
     """
     if not reason.strip():
         raise ValidationFailed.single("reason", "required", "A reason is required")
     with transaction.atomic():
         profile = _profile_for_update(user_id)
         if profile.suspended_at is not None:
-            return
+            return False
         profile.suspended_at = clock.now()
         profile.session_generation += 1
         profile.save(update_fields=["suspended_at", "session_generation"])
@@ -176,9 +218,10 @@ def suspend_staff(user_id: int, *, reason: str, actor: audit.Actor) -> None:
             changes={"suspended": audit.change(False, True)},
             reason=reason.strip(),
         )
+    return True
 
 
-def reinstate_staff(user_id: int, *, reason: str, actor: audit.Actor) -> None:
+def reinstate_staff(user_id: int, *, reason: str, actor: audit.Actor) -> bool:
     """Lift a suspension (idempotent). Old sessions stay ended; the staff member signs in again.
 
     Raises NotFound, ValidationFailed (empty reason).
@@ -188,7 +231,7 @@ def reinstate_staff(user_id: int, *, reason: str, actor: audit.Actor) -> None:
     with transaction.atomic():
         profile = _profile_for_update(user_id)
         if profile.suspended_at is None:
-            return
+            return False
         profile.suspended_at = None
         profile.save(update_fields=["suspended_at"])
         audit.record(
@@ -199,6 +242,7 @@ def reinstate_staff(user_id: int, *, reason: str, actor: audit.Actor) -> None:
             changes={"suspended": audit.change(True, False)},
             reason=reason.strip(),
         )
+    return True
 
 
 def logout_everywhere(user_id: int, *, actor: audit.Actor) -> int:
@@ -237,6 +281,11 @@ def enrol_totp(*, user_id: int, actor: audit.Actor, secret: str | None = None) -
     user = User.objects.filter(pk=user_id).first()
     if user is None:
         raise NotFound("No staff account with this id", code="user_not_found")
+    role = StaffProfile.objects.filter(user_id=user_id).values_list("role", flat=True).first()
+    if role is not None and is_service_account(role):
+        raise ValidationFailed.single(
+            "user", "service_account", "A service account has no second factor: it uses tokens"
+        )
     secret = secret or totp.new_secret()
     with transaction.atomic():
         if Authenticator.objects.filter(user_id=user_id, type=Authenticator.Type.TOTP).exists():
@@ -252,3 +301,61 @@ def enrol_totp(*, user_id: int, actor: audit.Actor, secret: str | None = None) -
             changes={"type": audit.change(None, "totp")},
         )
     return secret
+
+
+def change_staff_role(
+    user_id: int, *, role: str, unit_codes: list[str], reason: str, actor: audit.Actor
+) -> bool:
+    """Give a staff member another role and/or other units (administrators, after step-up).
+
+    A unit-scoped role needs at least one unit and a national role takes none. Nobody changes
+    their own role, and service accounts (machines) and people never swap kinds: create a
+    separate account instead. Every console session of the member ends (the new role applies
+    from the next sign-in); bearer tokens carry on under the new role, still within their
+    scopes. Returns False when nothing changed (nothing recorded). Raises NotFound,
+    ValidationFailed (unknown role or unit, units that do not fit the role, empty reason),
+    PermissionDenied (one's own account).
+    """
+    if not reason.strip():
+        raise ValidationFailed.single("reason", "required", "A reason is required")
+    definition = ROLES.get(role)
+    if definition is None or not definition.staff:
+        raise ValidationFailed.single("role", "unknown_role", "Unknown staff role")
+    codes = sorted(set(unit_codes))
+    if definition.national and codes:
+        raise ValidationFailed.single("units", "national_role", "A national role takes no units")
+    if not definition.national and not codes:
+        raise ValidationFailed.single("units", "required", "A unit-scoped role needs a unit")
+    units = list(Unit.objects.filter(code__in=codes))
+    if len(units) != len(codes):
+        raise ValidationFailed.single("units", "unknown_unit", "Unknown unit code(s)")
+    if actor.kind == "staff" and actor.id == user_id:
+        raise PermissionDenied("Nobody changes their own role", code="own_account")
+    with transaction.atomic():
+        profile = _profile_for_update(user_id)
+        if is_service_account(profile.role) != definition.service_account:
+            raise ValidationFailed.single(
+                "role",
+                "account_kind",
+                "Service accounts and staff members do not swap roles: create another account",
+            )
+        old_codes = sorted(profile.units.values_list("code", flat=True))
+        if profile.role == role and old_codes == codes:
+            return False
+        old_role = profile.role
+        profile.role = role
+        profile.session_generation += 1
+        profile.save(update_fields=["role", "session_generation"])
+        profile.units.set(units)
+        audit.record(
+            "security.user.role_changed",
+            actor=actor,
+            subject_type="staff",
+            subject_ids=[user_id],
+            changes={
+                "role": audit.change(old_role, role),
+                "units": audit.change(old_codes, codes),
+            },
+            reason=reason.strip(),
+        )
+    return True

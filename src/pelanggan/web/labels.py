@@ -54,6 +54,7 @@ LABELS: dict[str, dict[str, Promise]] = {
         "auditor": _("Auditor"),
         "privacy_officer": _("Data-protection officer"),
         "partner_client": _("Partner API client"),
+        "head_end": _("AMI head-end system (service account)"),
         "customer": _("Customer"),
     },
 }

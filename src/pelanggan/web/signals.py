@@ -1,4 +1,10 @@
-"""Audit records for console sessions: login, logout and failed login (Django auth signals)."""
+"""Audit records for sessions: login, logout and failed login (Django auth signals).
+
+Staff and portal customers both sign in through Django's `login()`. A customer is not staff:
+their sign-in is audited by `security.customer_login.verify_login` as
+`security.customer.login` with the customer as the actor, so no staff event is written for it
+here, and their sign-out is `portal.session.logout`, again with the customer as the actor.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from typing import Any
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
 from pelanggan.platform import audit
+from pelanggan.security.customer_login import person_ref_of
 
 ANONYMOUS = audit.Actor("anonymous", None, "anonymous")
 
@@ -15,7 +22,17 @@ def _staff(user: Any) -> audit.Actor:
     return audit.Actor("staff", user.pk, user.get_username())
 
 
+def _customer(user: Any) -> audit.Actor:
+    return audit.Actor("customer", user.pk, user.get_username())
+
+
+def _is_customer(user: Any) -> bool:
+    return person_ref_of(user) is not None
+
+
 def record_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if _is_customer(user):
+        return  # already audited as security.customer.login (customer actor) in this request
     audit.record(
         "security.session.login", actor=_staff(user), subject_type="staff", subject_ids=[user.pk]
     )
@@ -24,6 +41,14 @@ def record_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 def record_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if user is None or not user.is_authenticated:
         return  # logging out without a session changes nothing
+    if _is_customer(user):
+        audit.record(
+            "portal.session.logout",
+            actor=_customer(user),
+            subject_type="customer_user",
+            subject_ids=[user.pk],
+        )
+        return
     audit.record(
         "security.session.logout", actor=_staff(user), subject_type="staff", subject_ids=[user.pk]
     )

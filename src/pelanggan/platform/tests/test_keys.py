@@ -171,26 +171,29 @@ def test_keys_from_the_environment_are_printed_not_written(
 
 
 def test_sealed_columns_outside_the_models_block_retirement(key_file: Path) -> None:
-    """A context that seals values itself (the STS software key store) registers its column."""
+    """A context that seals values itself (the STS software key store) registers its column;
+    one that did not would keep its rows on the old key, and retirement refuses."""
     from pelanggan.prepaid.keystore.base import VendingKeyRef
     from pelanggan.prepaid.keystore.software import SoftwareKeyStore
 
+    column = ("prepaid.vendingkey", "sealed_key")
+    template = keys._sealed[column]  # registered by the prepaid app
     store = SoftwareKeyStore()
     ref = VendingKeyRef(supply_group_code="123456", key_revision_number=1, dkga="02")
     store.add_key(ref=ref, key_material=None, is_development=True, now=clock.now())
     keys.rotate(actor=ACTOR)
-    keys.reencrypt(actor=ACTOR)
-    with pytest.raises(keys.KeyLifecycleError, match=r"prepaid_vendingkey\.sealed_key \(1 rows\)"):
-        keys.retire(key_id="t1", actor=ACTOR)
-
-    template = "prepaid.vending_key:{supply_group_code}:{key_revision_number}:{dkga}"
-    keys.register_sealed_column("prepaid.VendingKey", "sealed_key", context_template=template)
+    del keys._sealed[column]
     try:
-        report = keys.reencrypt(actor=ACTOR)
-        assert report.moved == {"prepaid_vendingkey.sealed_key": 1}
-        keys.retire(key_id="t1", actor=ACTOR)
+        keys.reencrypt(actor=ACTOR)
+        with pytest.raises(
+            keys.KeyLifecycleError, match=r"prepaid_vendingkey\.sealed_key \(1 rows\)"
+        ):
+            keys.retire(key_id="t1", actor=ACTOR)
     finally:
-        keys._sealed.pop(("prepaid.vendingkey", "sealed_key"), None)
+        keys.register_sealed_column("prepaid.VendingKey", "sealed_key", context_template=template)
+    report = keys.reencrypt(actor=ACTOR)
+    assert report.moved == {"prepaid_vendingkey.sealed_key": 1}
+    keys.retire(key_id="t1", actor=ACTOR)
     with connection.cursor() as cursor:
         cursor.execute("SELECT sealed_key FROM prepaid_vendingkey")
         sealed = cursor.fetchone()[0]

@@ -68,4 +68,5 @@ def test_masking_never_returns_the_whole_value(value: str) -> None:
 def test_email_keeps_the_first_letter_and_the_domain(local: str, domain: str) -> None:
     masked = masking.mask_email(f"{local}@{domain}")
     assert masked == f"{local[0]}***@{domain}"
-    assert local not in masked or len(local) == 1
+    # Only the first character of the local part survives (the domain may contain it by chance).
+    assert local not in masked.partition("@")[0] or len(local) == 1

@@ -111,7 +111,7 @@ def test_unknown_contacts_look_the_same_and_get_no_code(two_customers: None) -> 
 
 
 def test_codes_expire_die_after_five_tries_and_are_rate_limited(two_customers: None) -> None:
-    from pelanggan.portal.lookup import contact_for
+    from pelanggan.customers.selectors_portal import contact_for
 
     contact = contact_for("budi@example.co.id")
     assert contact is not None

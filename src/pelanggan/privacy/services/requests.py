@@ -15,6 +15,7 @@ from django.db import transaction
 
 from pelanggan.customers import services as customer_services
 from pelanggan.customers.services import privacy as customer_privacy
+from pelanggan.metering.services import erasure as metering_erasure
 from pelanggan.platform import audit, clock, outbox
 from pelanggan.platform.errors import Conflict, NotFound, ValidationFailed
 from pelanggan.privacy.models import (
@@ -362,6 +363,13 @@ def _deletion(request: DataSubjectRequest, principal: Principal) -> Outcome:
         )
         is not None
     ]
+    # The phone a two-way meter's pairing carries goes too (the pairing record itself stays).
+    metering_erasure.erase_customer_phone(
+        idpels=customer_privacy.idpels_of(request.person_id),
+        actor=principal.actor,
+        reason=request.reference,
+        request_ref=request.reference,
+    )
     result = customer_privacy.erase_person(
         person_id=request.person_id,
         keys=keys,
@@ -390,7 +398,9 @@ def _deletion(request: DataSubjectRequest, principal: Principal) -> Outcome:
         # Registered as erasable in contexts that offer no erasure service yet: the privacy
         # officer follows these up by hand.
         "pending_other_contexts": sorted(
-            k for k in fields.by_erasure("erase_on_request") if not k.startswith("customers.")
+            k
+            for k in fields.by_erasure("erase_on_request")
+            if not k.startswith(("customers.", "metering."))
         ),
     }
     return outcome, reason

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import functools
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 
@@ -36,3 +38,19 @@ def load_profile() -> LoadProfile:
         factors[weekday][half_hour] = float(row["factor"])
         variation[weekday][half_hour] = float(row["cv"])
     return LoadProfile(tuple(map(tuple, factors)), tuple(map(tuple, variation)))
+
+
+def interval_kwh(
+    factor: float,
+    cv: float,
+    *,
+    scale_kwh_per_hour: float,
+    noise: float,
+    hours: float,
+    gauss: Callable[[float, float], float],
+) -> float:
+    """Energy of one interval of a household (kWh, 3 decimals): its hourly scale times the
+    profile factor of the slot, with log-normal noise that grows with the slot's variation.
+    The simulator (live) and the demo history (past days) both draw from this."""
+    spread = min(cv, 1.0) * noise * 2
+    return round(scale_kwh_per_hour * hours * factor * math.exp(gauss(0, spread)), 3)

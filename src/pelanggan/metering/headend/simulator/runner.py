@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import math
 import queue
 import random
 import threading
@@ -33,7 +32,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from pelanggan.metering.headend import topics
 from pelanggan.metering.headend.broker import BrokerAddress
 from pelanggan.metering.headend.simulator.fleet import LOW_CREDIT_KWH, VirtualMeter
-from pelanggan.metering.headend.simulator.profile import load_profile
+from pelanggan.metering.headend.simulator.profile import interval_kwh, load_profile
 from pelanggan.platform import clock
 from pelanggan.prepaid.sts import Service
 
@@ -227,9 +226,8 @@ class Simulator:
                 self._event(meter, "power_on", start, {})
             kwh = 0.0
             if meter.relay_closed:
-                spread = min(cv, 1.0) * meter.noise * 2
-                kwh = meter.scale_kwh_per_hour * hours * factor * math.exp(gauss(0, spread))
-                kwh = round(kwh, 3)
+                kwh = interval_kwh(factor, cv, scale_kwh_per_hour=meter.scale_kwh_per_hour,
+                                   noise=meter.noise, hours=hours, gauss=gauss)
             if meter.credit_kwh is not None and kwh > 0:
                 kwh = self._consume(meter, kwh, start)
             meter.register_kwh += kwh
