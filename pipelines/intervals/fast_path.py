@@ -106,11 +106,21 @@ def try_ingest_clean_csv(
         f" OR {meter} NOT IN (SELECT meter_number FROM {KNOWN_METERS_TABLE})"
         if check_known_meters else ""
     )
+    # Without kvarh and quality columns in the file, the parts are written slim: kvarh is
+    # empty and quality/source_name constant, so they are carried in the part's name instead
+    # of in every row (see engine.slim_part_name; the readers restore them).
+    has_kvarh = bool(mapping.kvarh_column) and mapping.kvarh_column in header
+    has_quality = bool(mapping.quality_column) and mapping.quality_column in header
+    slim = (
+        not has_kvarh and not has_quality
+        and engine.slim_part_name("part-0", quality=QUALITY_ACTUAL, source_name=source_name)
+        is not None
+    )
     # Constant text columns go through an ENUM: DuckDB's Parquet writer then emits the
     # dictionary directly instead of hashing the same string for every row (a third of the
     # write time on a clean file). The files hold plain strings either way.
     con.execute(f"CREATE TYPE landing_source AS ENUM ({quote(source_name)})")
-    if mapping.quality_column and mapping.quality_column in header:
+    if has_quality:
         quality = (
             f"coalesce(NULLIF(upper(trim({col(mapping.quality_column)})), ''), "
             f"{quote(QUALITY_ACTUAL)})"
@@ -120,14 +130,15 @@ def try_ingest_clean_csv(
         quality = f"CAST({quote(QUALITY_ACTUAL)} AS landing_quality)"
     # Partitions are first written under the integer UTC day number (cheap arithmetic on the
     # epoch, independent of the session zone) and renamed to day=YYYY-MM-DD afterwards.
+    constant_columns = "" if slim else f"""
+               CAST({col(mapping.kvarh_column)}{scale} AS DECIMAL(18,6)) AS kvarh,
+               {quality} AS quality,
+               CAST({quote(source_name)} AS landing_source) AS source_name,"""
     select = f"""
         SELECT {meter} AS meter_number,
                {start} AS interval_start,
                CAST({minutes} AS INTEGER) AS interval_minutes,
-               CAST({kwh}{scale} AS DECIMAL(18,6)) AS kwh,
-               CAST({col(mapping.kvarh_column)}{scale} AS DECIMAL(18,6)) AS kvarh,
-               {quality} AS quality,
-               CAST({quote(source_name)} AS landing_source) AS source_name,
+               CAST({kwh}{scale} AS DECIMAL(18,6)) AS kwh,{constant_columns}
                CASE WHEN {meter} IS NULL{unknown}
                       OR {start} IS NULL OR {start} < {EPOCH_SQL}
                       OR {minutes} IS NULL OR {minutes} NOT IN ({allowed})
@@ -157,10 +168,22 @@ def try_ingest_clean_csv(
     epoch = date(1970, 1, 1)
     for part in list(stage.iterdir()):
         number = int(part.name.removeprefix("day="))
-        part.rename(stage / f"day={(epoch + timedelta(days=number)).isoformat()}")
+        day_dir = stage / f"day={(epoch + timedelta(days=number)).isoformat()}"
+        part.rename(day_dir)
+        if slim:
+            for file in list(day_dir.glob("*.parquet")):
+                name = engine.slim_part_name(
+                    file.name.removesuffix(".parquet"), quality=QUALITY_ACTUAL,
+                    source_name=source_name,
+                )
+                file.rename(day_dir / str(name))
     staged_glob = quote(str(stage / "day=*" / "*.parquet"))
+    restored = (
+        f", CAST(NULL AS DECIMAL(18,6)) AS kvarh, CAST({quote(QUALITY_ACTUAL)} AS VARCHAR) "
+        f"AS quality, CAST({quote(source_name)} AS VARCHAR) AS source_name" if slim else ""
+    )
     con.execute(
-        f"CREATE VIEW staged AS SELECT * FROM read_parquet({staged_glob}, "
+        f"CREATE VIEW staged AS SELECT *{restored} FROM read_parquet({staged_glob}, "
         "hive_partitioning = true, hive_types = {'day': VARCHAR})"
     )
     rows, repeated = _count_repeated_keys(con, files=staged_glob)

@@ -69,6 +69,27 @@ def _readings_frame(session: SparkSession, readings: pa.Table) -> DataFrame:
     return session.createDataFrame(rows, schema=schema)
 
 
+def read_lake(session: SparkSession, files: list[str]) -> DataFrame:
+    """The lake files as one frame with the canonical columns (``engine.lake_relation_sql``
+    on Spark): slim parts get ``kvarh`` NULL and ``quality``/``source_name`` from their name."""
+    from pyspark.sql import functions as f
+
+    columns = list(engine.LAKE_COLUMN_NAMES)
+    frame = session.createDataFrame([], schema=SPARK_SCHEMA_DDL)
+    for constants, group in engine.group_lake_files(files).items():
+        part = session.read.parquet(*group)
+        if constants is not None:
+            quality, source_name = constants
+            part = part.select(
+                *engine.SLIM_COLUMN_NAMES,
+                f.lit(None).cast("decimal(18,6)").alias("kvarh"),
+                f.lit(quality).alias("quality"),
+                f.lit(source_name).alias("source_name"),
+            )
+        frame = frame.unionByName(part.select(*columns))
+    return frame
+
+
 def aggregate_spark(
     readings: pa.Table | None = None,
     *,
@@ -85,10 +106,7 @@ def aggregate_spark(
         frame = _readings_frame(spark, readings)
     elif lake_dir is not None:
         files = engine.lake_files(Path(lake_dir), lake_days(period_from, period_to))
-        frame = (
-            spark.read.parquet(*files) if files
-            else spark.createDataFrame([], schema=SPARK_SCHEMA_DDL)
-        )
+        frame = read_lake(spark, files)
     else:
         raise ValueError("give readings or lake_dir")
     frame.createOrReplaceTempView("pelanggan_readings")

@@ -264,18 +264,25 @@ def _stray_ciphertexts(key_id: str) -> list[tuple[str, int]]:
         for model in _concrete_models():
             table = model._meta.db_table
             for model_field in model._meta.local_concrete_fields:
-                if not isinstance(model_field, models.CharField | models.TextField):
-                    continue
-                if not model_field.column:
-                    continue
-                if (table, model_field.column) in known:
+                if not model_field.column or (table, model_field.column) in known:
                     continue
                 col = _quote(model_field.column)
-                cursor.execute(
-                    f"SELECT COUNT(*) FROM {_quote(table)} "  # noqa: S608 - model names
-                    f"WHERE substr({col}, 1, %s) = %s",
-                    [len(prefix), prefix],
-                )
+                if isinstance(model_field, models.JSONField):
+                    # Values sealed inside JSON (allauth's TOTP secret): a match anywhere in the
+                    # document's text (LIKE's "_" may over-match a key id: safe for a refusal).
+                    cursor.execute(
+                        f"SELECT COUNT(*) FROM {_quote(table)} "  # noqa: S608 - model names
+                        f"WHERE CAST({col} AS TEXT) LIKE %s",
+                        [f"%{prefix}%"],
+                    )
+                elif isinstance(model_field, models.CharField | models.TextField):
+                    cursor.execute(
+                        f"SELECT COUNT(*) FROM {_quote(table)} "  # noqa: S608 - model names
+                        f"WHERE substr({col}, 1, %s) = %s",
+                        [len(prefix), prefix],
+                    )
+                else:
+                    continue
                 count = int(cursor.fetchone()[0])
                 if count:
                     found.append((f"{table}.{model_field.column}", count))

@@ -201,6 +201,16 @@ def test_sealed_columns_outside_the_models_block_retirement(key_file: Path) -> N
     assert len(crypto.decrypt(sealed, context="prepaid.vending_key:123456:1:02")) == 16
 
 
+def test_secrets_sealed_inside_json_block_retirement(key_file: Path, make_persona: Any) -> None:
+    """allauth keeps the TOTP secret, sealed with the data keys, inside a JSON value: the
+    safety net finds it, so retiring its key cannot lock staff out of their second factor."""
+    make_persona("agent.totp", "agent", ["53110"])  # enrolled with TOTP under key t1
+    keys.rotate(actor=ACTOR)
+    keys.reencrypt(actor=ACTOR)
+    with pytest.raises(keys.KeyLifecycleError, match=r"mfa_authenticator\.data"):
+        keys.retire(key_id="t1", actor=ACTOR)
+
+
 def test_cli_status_rotate_reencrypt_retire(
     key_file: Path, customers: list[dict[str, str]]
 ) -> None:
