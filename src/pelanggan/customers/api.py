@@ -159,6 +159,7 @@ def change_address(request: HttpRequest, idpel: str, body: AddressIn) -> Any:
 )
 @requires(Perm.CUSTOMERS_CHANGE_TERMS)
 def change_terms(request: HttpRequest, idpel: str, body: TermsIn) -> Any:
+    ensure_step_up(request)  # a tariff change moves money: a fresh second factor (issue #3)
     services.change_terms(
         idpel=idpel, change=services.TermsChange(**body.dict()), principal=_principal(request)
     )

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from conftest import Persona
 from pelanggan.customers.models import Account, Person, PersonPhone, Premise, ServiceTerms
@@ -16,6 +17,20 @@ pytestmark = pytest.mark.django_db(transaction=False)
 
 def post(client: Any, url: str, body: dict[str, Any]) -> Any:
     return client.post(url, data=json.dumps(body), content_type="application/json")
+
+
+def fresh(persona: Persona, step: int = 0) -> Client:
+    """A client whose request carries a current second-factor code (API step-up)."""
+    import datetime as dt
+
+    from pelanggan.security.totp import code_at, secret_of
+
+    secret = secret_of(persona.user.pk)
+    assert secret is not None
+    moment = dt.datetime.now(tz=dt.UTC) + dt.timedelta(seconds=30 * step)
+    return Client(
+        HTTP_AUTHORIZATION=f"Bearer {persona.token}", HTTP_X_PELANGGAN_OTP=code_at(secret, moment)
+    )
 
 
 def create(persona: Persona, row: dict[str, str]) -> Any:
@@ -252,7 +267,11 @@ def test_power_change_closes_one_period_and_opens_the_next(
         "reason": "PD 1300 -> 2200",
         "daya_va": 2200,
     }
-    response = post(supervisor_a.client(), "/api/v1/customers/531100000001/terms", body)
+    stale = post(supervisor_a.client(), "/api/v1/customers/531100000001/terms", body)
+    assert stale.status_code == 403
+    assert stale.json()["code"] == "step_up_required"
+    assert ServiceTerms.objects.count() == 1
+    response = post(fresh(supervisor_a), "/api/v1/customers/531100000001/terms", body)
     assert response.status_code == 200, response.content
     terms = response.json()["connections"][0]["terms"]
     assert [t["daya_va"] for t in terms] == [2200, 1300]
@@ -260,7 +279,7 @@ def test_power_change_closes_one_period_and_opens_the_next(
     assert terms[1]["valid_to"] == terms[0]["valid_from"]
     assert ServiceTerms.objects.filter(valid_to__isnull=True).count() == 1
     bad = post(
-        supervisor_a.client(),
+        fresh(supervisor_a, step=1),  # each code counts once: the next step's code
         "/api/v1/customers/531100000001/terms",
         {"effective_at": "2026-11-02T00:00:00+07:00", "reason": "x", "daya_va": 3500},
     )

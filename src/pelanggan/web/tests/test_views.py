@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, path
 
-from conftest import Persona, principal_of
+from conftest import Persona, mark_mfa_fresh, principal_of
 from pelanggan.customers.models import Account, Person, Premise, ServiceTerms
 from pelanggan.customers.services import register_customer
 from pelanggan.platform.models import AuditEvent
@@ -409,6 +409,11 @@ def test_supervisor_changes_power_from_a_date_in_wib(
 ) -> None:
     register(supervisor_a, valid_row)
     client = console(supervisor_a)
+    # A tariff change asks for a fresh second factor first (step-up), then shows the form.
+    stale = client.get(f"/customers/{IDPEL}/terms/")
+    assert stale.status_code == 302
+    assert stale["Location"].startswith("/accounts/2fa/reauthenticate/")
+    mark_mfa_fresh(client)
     form = html(client.get(f"/customers/{IDPEL}/terms/"))
     assert re.search(r'<input[^>]*name="daya_va"[^>]*value="1300"', form)
     bad = client.post(

@@ -215,6 +215,7 @@ def edit_address(request: HttpRequest, idpel: str) -> HttpResponse:
 
 @staff_required(Perm.CUSTOMERS_CHANGE_TERMS)
 @require_http_methods(["GET", "POST"])
+@step_up_required  # a tariff change moves money: a fresh second factor first (issue #3)
 def edit_terms(request: HttpRequest, idpel: str) -> HttpResponse:
     def save(form: TermsForm) -> object:
         change = form.change()
