@@ -31,6 +31,22 @@ CHECKS = [not_a_server_error, content_type_conformance, response_schema_conforma
 sent = {"requests": 0, "operations": 0}
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Any:
+    """Requests go to the WSGI application directly, not through Django's test client, so
+    `close_old_connections` would run at each request's end and close the test's connection once
+    it is older than CONN_MAX_AGE (PostgreSQL settings keep connections for 60 s). Django's test
+    client disconnects it for the same reason; so does this module."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def seeded(admin: Persona, agent_a: Persona, valid_row: dict[str, str], tmp_path: Path) -> str:
     """Customers of ULP A (one hand-made, a few generated); returns the admin's bearer token."""
