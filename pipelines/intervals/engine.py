@@ -7,6 +7,11 @@ settings), so that a Spark engine can supply the same functions and reuse the qu
 Lake layout: ``<lake>/intervals/day=YYYY-MM-DD/part-*.parquet``, one directory per **UTC** day of
 ``interval_start``. UTC is chosen because it has no daylight saving and does not depend on
 configuration; a WIB day or month touches at most one extra partition, which the readers prune.
+
+A part file is *full* (all of ``LAKE_COLUMNS_SQL``) or *slim*: a clean file without ``kvarh`` and
+``quality`` columns lands with only ``SLIM_COLUMN_NAMES`` and its constant ``quality`` and
+``source_name`` in the file name (``slim_part_name``). Read the lake through
+``lake_relation_sql`` (DuckDB) or ``spark.read_lake``: both always return the canonical columns.
 """
 
 from __future__ import annotations

@@ -35,6 +35,11 @@ MICROSECONDS_PER_DAY = 86_400_000_000
 EPOCH_SQL = "CAST('1970-01-01 00:00:00+00' AS TIMESTAMPTZ)"
 #: Most (meter, day) bitmaps the duplicate check keeps in memory (~200 bytes each).
 MAX_BITMAP_GROUPS = 500_000
+#: Rows a thread buffers across all day partitions before it writes them out. DuckDB's default
+#: (524,288) spends more CPU re-partitioning its buffers than small flushes cost; the writer
+#: still merges small flushes of one day into row groups of ~120,000 rows (issue #4, measured
+#: ~0.4 CPU-s less on 10 M rows).
+LANDING_FLUSH_ROWS = 16_384
 LAKE_COLUMNS = "meter_number, interval_start, interval_minutes, kwh, kvarh, quality, source_name"
 
 
@@ -154,10 +159,12 @@ def try_ingest_clean_csv(
     staging.mkdir(parents=True, exist_ok=True)
     # The typed reader interprets offset-less timestamps in the session zone.
     con.execute(f"SET TimeZone = {quote(mapping.naive_timezone)}")
+    con.execute(f"SET partitioned_write_flush_threshold = {int(LANDING_FLUSH_ROWS)}")
     try:
         engine.copy_partitioned(con, select, stage)
     finally:
         con.execute("SET TimeZone = 'UTC'")
+        con.execute("RESET partitioned_write_flush_threshold")
     if (stage / f"day={REJECTED_BUCKET}").exists() or _scalar(
         con, "SELECT count(*) FROM fast_rejects"
     ):
@@ -253,7 +260,11 @@ def _count_repeated_keys(
     (meter, day) pairs be bounded from the Parquet footers instead of by a scan.
     """
     minute = "epoch_us(interval_start) // 60000000"
-    pairs = _pairs_bound_from_footers(con, files) if files else None
+    pairs = None
+    if files:
+        pairs = _pairs_bound_from_footers(con, files)
+        if pairs is None:
+            pairs = _pairs_bound_counting_plain_chunks(con, files)
     if pairs is None:
         pairs = _scalar(
             con,
@@ -291,6 +302,21 @@ def _pairs_bound_from_footers(con: duckdb.DuckDBPyConnection, files: str) -> int
     if not found or not found[0]:
         return None
     return int(found[1])
+
+
+def _pairs_bound_counting_plain_chunks(
+    con: duckdb.DuckDBPyConnection, files: str
+) -> int | None:
+    """Like ``_pairs_bound_from_footers``, but a chunk without a dictionary count bounds its
+    distinct meters by its row count. Still an upper bound; tight enough when only a few small
+    row groups (the tail of a flushed partition) were written without a dictionary."""
+    found = con.execute(
+        "SELECT sum(CASE WHEN stats_distinct_count IS NOT NULL "
+        "AND contains(encodings, 'DICTIONARY') THEN stats_distinct_count "
+        f"ELSE row_group_num_rows END) FROM parquet_metadata({files}) "
+        "WHERE path_in_schema = 'meter_number'"
+    ).fetchone()
+    return int(found[0]) if found and found[0] is not None else None
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:

@@ -194,3 +194,31 @@ def test_spark_on_an_arrow_table_and_on_an_empty_window(spark: Any, tmp_path: Pa
                             period_to=end, session=spark)
     assert empty.num_rows == 0
     assert empty.schema == aggregate(lake_dir=tmp_path / "nothing", grain="month").schema
+
+
+def test_spark_reads_slim_and_full_parts_like_duckdb(spark: Any, tmp_path: Path) -> None:
+    from pipelines.intervals import engine
+    from pipelines.intervals.spark import aggregate_spark, read_lake
+
+    lake = tmp_path / "lake"
+    clean = tmp_path / "clean.csv"
+    clean.write_text("meter_number,interval_start,interval_minutes,kwh\n"
+                     "S1,2024-02-01T10:00:00+07:00,15,0.250\n"
+                     "S1,2024-02-01T18:00:00+07:00,15,1.500\n")
+    ingest_file(clean, lake_dir=lake, source_name="he 'x'", as_of=AS_OF)
+    ingest_table(as_table(synthetic_rows()), lake_dir=lake, source_name="t", as_of=AS_OF)
+    files = engine.lake_files(lake)
+    assert any(engine.slim_constants(f) == ("A", "he 'x'") for f in files)
+    assert any(engine.slim_constants(f) is None for f in files)
+
+    frame = read_lake(spark, files)
+    assert frame.columns == list(engine.LAKE_COLUMN_NAMES)
+    slim_rows = frame.where("meter_number = 'S1'").orderBy("interval_start").collect()
+    assert [(r.kwh, r.kvarh, r.quality, r.source_name) for r in slim_rows] == [
+        (Decimal("0.250000"), None, "A", "he 'x'"), (Decimal("1.500000"), None, "A", "he 'x'")]
+    tou = TimeOfUse(peak_start=time(17), peak_end=time(22))
+    for grain in ("day", "month"):
+        duck = aggregate(lake_dir=lake, grain=grain, tou=tou)
+        sparked = aggregate_spark(lake_dir=lake, grain=grain, tou=tou, session=spark)
+        assert "S1" in duck.column("meter_number").to_pylist()
+        assert sparked.to_pylist() == duck.to_pylist()

@@ -110,3 +110,15 @@ def test_pairs_are_bounded_from_dictionary_footers_only(tmp_path: Path) -> None:
                 f"TO '{many}' (FORMAT parquet)")
     assert fast_path._pairs_bound_from_footers(con, f"'{few}'") == 3
     assert fast_path._pairs_bound_from_footers(con, f"'{many}'") is None
+
+
+def test_plain_chunks_bound_pairs_by_their_row_count(tmp_path: Path) -> None:
+    con = duckdb.connect(":memory:")
+    few, many = tmp_path / "few.parquet", tmp_path / "many.parquet"
+    con.execute(f"COPY (SELECT 'M' || (i % 3) AS meter_number FROM range(1000) t(i)) "  # noqa: S608
+                f"TO '{few}' (FORMAT parquet)")
+    con.execute(f"COPY (SELECT 'M' || i AS meter_number FROM range(300000) t(i)) "  # noqa: S608
+                f"TO '{many}' (FORMAT parquet)")
+    both = f"['{few}', '{many}']"
+    assert fast_path._pairs_bound_from_footers(con, both) is None
+    assert fast_path._pairs_bound_counting_plain_chunks(con, both) == 3 + 300_000
